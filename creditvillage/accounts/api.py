@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.security import HttpBearer
+
+from creditvillage.accounts import services
+from creditvillage.accounts.http import AuthedRequest
+from creditvillage.accounts.models import User
+from creditvillage.core.errors import DomainError
+
+router = Router(tags=["accounts"])
+
+
+class BearerTokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = services.token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class TokenIn(Schema):
+    username: str
+    password: str
+
+
+class TokenOut(Schema):
+    token: str
+    expires_at: datetime
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    details: dict[str, object]
+
+
+class RoleOut(Schema):
+    role: str
+    role_name: str
+    region_code: str
+    region_name: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    roles: list[RoleOut]
+
+
+@router.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 429: ErrorOut})
+def auth_token(request: HttpRequest, payload: TokenIn) -> Status[object]:
+    """Exchange a username and password for a bearer token (locked out after repeated failures)."""
+    user = authenticate(request, username=payload.username[:150], password=payload.password[:256])
+    if getattr(request, "axes_locked_out", False):
+        raise LockedOut()
+    if user is None:
+        return Status(401, {"code": "invalid_credentials", "message": "用户名或密码错误", "details": {}})
+    token, expires_at = services.token_issue(user=user)
+    return Status(200, {"token": token, "expires_at": expires_at})
+
+
+class LockedOut(DomainError):
+    status = 429
+
+    def __init__(self) -> None:
+        super().__init__("locked_out", "登录失败次数过多，账号已暂时锁定，请稍后再试")
+
+
+@router.get("/me", response=MeOut)
+def me(request: AuthedRequest) -> dict[str, object]:
+    user = request.user
+    assignments = user.role_assignments.filter(is_active=True).select_related("region").order_by("pk")
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.display_name,
+        "roles": [
+            {
+                "role": a.role,
+                "role_name": str(a.get_role_display()),
+                "region_code": a.region_id,
+                "region_name": a.region.name,
+            }
+            for a in assignments
+        ],
+    }

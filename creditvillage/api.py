@@ -1,0 +1,83 @@
+"""The JSON API v1: one NinjaAPI assembling each app's router, one error shape for everything.
+
+Errors always answer ``{"code": "<stable_snake_case>", "message": "<Chinese>", "details": {...}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import django_auth
+
+from creditvillage.accounts.api import BearerTokenAuth
+from creditvillage.accounts.api import router as accounts_router
+from creditvillage.core.api import router as core_router
+from creditvillage.core.errors import DomainError
+from creditvillage.dashboards.api import router as dashboards_router
+from creditvillage.regions.api import router as regions_router
+from creditvillage.registry.api import router as registry_router
+
+api = NinjaAPI(
+    title="CreditVillage API",
+    version="1",
+    description="信用村平台接口 v1。所有区域数据按调用者的管辖范围过滤；范围外的记录与不存在的记录一样返回 404。",
+    auth=[BearerTokenAuth(), django_auth],
+    urls_namespace="api-v1",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+def error_response(request: HttpRequest, status: int, code: str, message: str, details: Any = None) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, "details": details or {}}, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(request, 404, "not_found", "记录不存在")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(request, 401, "unauthenticated", "请先登录或提供有效的访问令牌")
+
+
+@api.exception_handler(NinjaValidationError)
+def on_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {"loc": [str(p) for p in e.get("loc", [])], "message": str(e.get("msg", "")), "type": e.get("type", "")}
+        for e in exc.errors
+    ]
+    return error_response(request, 422, "validation_error", "请求参数不正确", {"errors": errors})
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    429: "too_many_requests",
+}
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(request, exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), str(exc))
+
+
+api.add_router("", core_router)
+api.add_router("", accounts_router)
+api.add_router("", regions_router)
+api.add_router("", registry_router)
+api.add_router("", dashboards_router)

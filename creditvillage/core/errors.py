@@ -1,0 +1,42 @@
+"""Domain errors carry a stable snake_case code; interfaces turn them into responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A business rule refused the request. ``code`` is a stable API string."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+class NotFound(DomainError):
+    """Missing *or* outside the actor's scope: the two are indistinguishable on purpose."""
+
+    status = 404
+
+    def __init__(self, message: str = "记录不存在", details: dict[str, Any] | None = None) -> None:
+        super().__init__("not_found", message, details)
+
+
+class PermissionDenied(DomainError):
+    """The actor has no such action at all (a 403). Out-of-scope objects raise NotFound instead."""
+
+    status = 403
+
+    def __init__(self, message: str = "您没有执行此操作的权限", details: dict[str, Any] | None = None) -> None:
+        super().__init__("permission_denied", message, details)
+
+
+class ValidationFailed(DomainError):
+    status = 422
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__("validation_error", message, details)

@@ -1,0 +1,84 @@
+"""Aggregates for dashboards and home pages, computed only over the actor's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count
+
+from creditvillage.accounts.roles import Action
+from creditvillage.core.scope import Actor, code_range, significant_prefix
+from creditvillage.regions.selectors import access_region
+from creditvillage.registry.choices import ArchiveStatus
+from creditvillage.registry.models import Household
+
+# Grades that make a household a credit subject (信用户) under the shipped grade schemes.
+CREDIT_SUBJECT_GRADES = frozenset({"A", "AA", "AAA", "3A", "4A", "5A"})
+GRADE_ORDER = ["AAA", "AA", "A", "B", "C", "D", "5A", "4A", "3A", "2A", "1A"]
+
+
+def stats_overview(*, actor: Actor | None, region: str | None = None) -> dict[str, Any]:
+    """The programme's headline counts for the actor's scope (or a region inside it).
+
+    Figures for parts not built yet (credit, loans, points, coupons, events) are zero.
+    """
+    queryset = Household.objects.visible_to(actor, Action.VIEW_STATS)
+    if region:
+        scope = access_region(actor, region)
+        lo, hi = code_range(significant_prefix(scope.code))
+        queryset = queryset.filter(region_id__gte=lo, region_id__lte=hi)
+    by_status: dict[str, int] = {}
+    by_grade: dict[str, int] = {}
+    for row in queryset.order_by().values("status", "grade").annotate(n=Count("pk")):
+        by_status[row["status"]] = by_status.get(row["status"], 0) + row["n"]
+        if row["grade"]:
+            by_grade[row["grade"]] = by_grade.get(row["grade"], 0) + row["n"]
+    total = sum(by_status.values())
+    verified = by_status.get(ArchiveStatus.VERIFIED, 0)
+    archived = verified + by_status.get(ArchiveStatus.ARCHIVED, 0)
+    grade_distribution = {g: by_grade[g] for g in sorted(by_grade, key=_grade_key)}
+    return {
+        "households": total,
+        "archived": archived,
+        "verified": verified,
+        "rated": sum(by_grade.values()),
+        "credit_subjects": sum(n for g, n in by_grade.items() if g in CREDIT_SUBJECT_GRADES),
+        "grade_distribution": grade_distribution,
+        "credit_granted_yuan": 0,
+        "loans_outstanding_yuan": 0,
+        "points_issued": 0,
+        "coupons_redeemed": 0,
+        "events_open": 0,
+        "events_closed": 0,
+    }
+
+
+def _grade_key(grade: str) -> tuple[int, str]:
+    return (GRADE_ORDER.index(grade) if grade in GRADE_ORDER else len(GRADE_ORDER), grade)
+
+
+def children_overview(*, actor: Actor | None, regions: list[Any]) -> dict[str, dict[str, int]]:
+    """Households, archived and verified per child region, in one grouped query."""
+    if not regions:
+        return {}
+    depth = len(significant_prefix(regions[0].code))
+    queryset = Household.objects.visible_to(actor, Action.VIEW_STATS)
+    lo = min(code_range(significant_prefix(r.code))[0] for r in regions)
+    hi = max(code_range(significant_prefix(r.code))[1] for r in regions)
+    out: dict[str, dict[str, int]] = {r.code: {"households": 0, "archived": 0, "verified": 0} for r in regions}
+    rows = (
+        queryset.filter(region_id__gte=lo, region_id__lte=hi)
+        .order_by()
+        .values("region_id", "status")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        code = row["region_id"][:depth].ljust(12, "0")
+        if code not in out:
+            continue
+        out[code]["households"] += row["n"]
+        if row["status"] in (ArchiveStatus.ARCHIVED, ArchiveStatus.VERIFIED):
+            out[code]["archived"] += row["n"]
+        if row["status"] == ArchiveStatus.VERIFIED:
+            out[code]["verified"] += row["n"]
+    return out

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MerchantsConfig(AppConfig):
+    name = "creditvillage.merchants"
+    label = "merchants"
+    verbose_name = "信用商圈"

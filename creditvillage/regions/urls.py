@@ -1,0 +1,7 @@
+from django.urls import path
+
+from creditvillage.regions import views
+
+urlpatterns = [
+    path("regions/<str:code>/", views.region_detail, name="region-detail"),
+]

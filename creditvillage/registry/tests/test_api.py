@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.fixtures import PASSWORD, World
+
+pytestmark = pytest.mark.django_db
+
+
+def token_client(username: str) -> Client:
+    client = Client()
+    response = client.post(
+        "/api/v1/auth/token", {"username": username, "password": PASSWORD}, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {response.json()['token']}"
+    return client
+
+
+def test_household_list_is_scoped_to_the_township(world: World) -> None:
+    client = token_client("township_operator")
+    body = client.get("/api/v1/households").json()
+    assert body["count"] == 6
+    assert {item["region_code"][:9] for item in body["items"]} == {"341502204"}
+
+
+def test_household_in_other_township_answers_404_like_missing(world: World) -> None:
+    client = token_client("township_operator")
+    other = world.household("341181100201")
+    outside = client.get(f"/api/v1/households/{other.pk}")
+    missing = client.get("/api/v1/households/999999")
+    assert outside.status_code == missing.status_code == 404
+    assert outside.json() == missing.json()
+
+
+def test_evaluator_sees_masked_ids(world: World) -> None:
+    household = world.household("341502204201")
+    body = token_client("evaluator").get(f"/api/v1/households/{household.pk}").json()
+    assert "*" in body["members"][0]["id_number"]
+    assert body["annual_income"]["fen"] is None
+    full = token_client("collector").get(f"/api/v1/households/{household.pk}").json()
+    assert "*" not in full["members"][0]["id_number"]
+    assert full["annual_income"]["fen"] == 5_000_000
+
+
+def test_bank_officer_sees_only_consenting_households(world: World) -> None:
+    client = token_client("bank_officer")
+    body = client.get("/api/v1/households").json()
+    assert [item["id"] for item in body["items"]] == [world.household("341502204201", 0).pk]
+    assert client.get(f"/api/v1/households/{world.household('341502204201', 1).pk}").status_code == 404

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from creditvillage.registry import views
+
+urlpatterns = [
+    path("households/", views.household_list, name="household-list"),
+    path("households/export/", views.household_export, name="household-export"),
+    path("households/<int:pk>/", views.household_detail, name="household-detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household-edit"),
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -150,7 +151,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # must be first: refuses locked-out usernames
     "django.contrib.auth.backends.ModelBackend",
 ]
-TESTING = envbool("CV_TESTING")
+# pytest-django loads settings before the root conftest can set CV_TESTING, so detect pytest too.
+TESTING = envbool("CV_TESTING") or "pytest" in sys.modules
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -8,7 +8,8 @@ from django.db.models import Count
 
 from creditvillage.accounts.roles import Action
 from creditvillage.core.scope import Actor, code_range, significant_prefix
-from creditvillage.regions.selectors import access_region
+from creditvillage.regions.models import Region
+from creditvillage.regions.selectors import access_region, region_children
 from creditvillage.registry.choices import ArchiveStatus
 from creditvillage.registry.models import Household
 
@@ -82,3 +83,43 @@ def children_overview(*, actor: Actor | None, regions: list[Any]) -> dict[str, d
         if row["status"] == ArchiveStatus.VERIFIED:
             out[code]["verified"] += row["n"]
     return out
+
+
+def villages_awaiting_verification(*, actor: Actor | None, limit: int = 10) -> list[dict[str, Any]]:
+    """Villages with archives waiting for township verification (乡校核): status archived, most first.
+
+    Only households the actor may verify count; two queries whatever the number of villages.
+    """
+    rows = list(
+        Household.objects.visible_to(actor, Action.VERIFY)
+        .filter(status=ArchiveStatus.ARCHIVED)
+        .order_by()
+        .values("region_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "region_id")[:limit]
+    )
+    regions = Region.objects.visible_to(actor).in_bulk([row["region_id"] for row in rows])
+    return [{"region": regions[row["region_id"]], "count": row["n"]} for row in rows if row["region_id"] in regions]
+
+
+def region_overview(*, actor: Actor | None, region: Region | None, stats: dict[str, Any] | None) -> dict[str, Any]:
+    """What the home and region pages show under the stat cards: children with coverage, chart data.
+
+    ``stats`` is the region's ``stats_overview`` (None when the actor may not see statistics,
+    in which case no children are listed either). Chart data are ``[label, value]`` pairs.
+    """
+    children = region_children(actor, region) if region is not None and stats is not None else []
+    child_stats = children_overview(actor=actor, regions=children)
+    coverage: list[dict[str, Any]] = [{"region": child, **child_stats[child.code]} for child in children]
+    charts: dict[str, Any] = {}
+    if stats and stats["grade_distribution"]:
+        charts["grades"] = {"kind": "grades", "data": [[grade, n] for grade, n in stats["grade_distribution"].items()]}
+    if any(row["households"] for row in coverage):
+        charts["coverage"] = {
+            "kind": "coverage",
+            "data": [
+                [row["region"].name, round(row["archived"] * 100 / row["households"]) if row["households"] else 0]
+                for row in coverage
+            ],
+        }
+    return {"region": region, "stats": stats, "coverage": coverage, "charts": charts}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from creditvillage.core.scope import Actor, access, significant_prefix
+from creditvillage.regions.choices import RegionLevel
 from creditvillage.regions.models import Region
 
 
@@ -37,3 +38,33 @@ def root_regions(actor: Actor | None) -> list[Region]:
             tops.append(prefix)
     wanted = {t.ljust(12, "0") for t in tops}
     return [r for r in regions if r.code in wanted]
+
+
+def region_breadcrumbs(actor: Actor | None, region: Region) -> list[tuple[Region, bool]]:
+    """The region's ancestors from the province down, each with whether the actor may open it."""
+    ancestors = region.ancestors()
+    visible = set(
+        Region.objects.visible_to(actor).filter(code__in=[a.code for a in ancestors]).values_list("code", flat=True)
+    )
+    return [(a, a.code in visible) for a in ancestors]
+
+
+def region_choices(actor: Actor | None, *, selected: str = "", limit: int = 400) -> list[Region]:
+    """Regions to offer in a region filter, in tree order.
+
+    Every visible region while there are at most ``limit``; past that (a county or province
+    scope), villages and then townships are left out so the picker stays usable on a phone —
+    they remain reachable from the region pages. The ``selected`` region is always offered.
+    """
+    queryset = Region.objects.visible_to(actor).order_by("code")
+    regions: list[Region] = []
+    for leave_out in ([], [RegionLevel.VILLAGE], [RegionLevel.VILLAGE, RegionLevel.TOWNSHIP]):
+        regions = list(queryset.exclude(level__in=leave_out)[: limit + 1])
+        if len(regions) <= limit:
+            break
+    regions = regions[:limit]
+    code = normalize_code(selected) if selected else ""
+    if code and all(r.code != code for r in regions):
+        regions += list(queryset.filter(code=code))
+        regions.sort(key=lambda r: r.code)
+    return regions

@@ -19,7 +19,8 @@ def _own_job(request: HttpRequest, pk: int) -> Job:
 @login_required
 def job_detail(request: HtmxRequest, pk: int) -> HttpResponse:
     job = _own_job(request, pk)
-    template = "core/partials/_job_progress.html" if request.htmx else "core/job_detail.html"
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "core/partials/_job_progress.html" if partial else "core/job_detail.html"
     return render(request, template, {"job": job, "finished": job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)})
 
 

@@ -9,10 +9,12 @@ from django.db.models import Prefetch, Q, QuerySet
 from creditvillage.accounts.roles import Action
 from creditvillage.core import audit
 from creditvillage.core.identifiers import mask_mobile, mask_resident_id
+from creditvillage.core.models import AuditEvent
 from creditvillage.core.money import format_yuan
 from creditvillage.core.scope import Actor, ScopedQuerySet, access, can, significant_prefix
 from creditvillage.regions.selectors import access_region
-from creditvillage.registry.models import BusinessEntity, Collective, Household, Person
+from creditvillage.registry.choices import ArchiveStatus
+from creditvillage.registry.models import BusinessEntity, Collective, Household, Person, consented_household_ids
 
 MAX_SEARCH_LENGTH = 64
 
@@ -195,3 +197,101 @@ def entity_list(*, actor: Actor | None) -> QuerySet[BusinessEntity]:
 
 def collective_list(*, actor: Actor | None) -> QuerySet[Collective]:
     return Collective.objects.visible_to(actor, Action.VIEW).select_related("region").order_by("region_id")
+
+
+# --- Reads for the web pages (home tasks, list rows, history) ---------------------------------
+
+
+def household_rows(*, actor: Actor | None, households: list[Household]) -> list[dict[str, Any]]:
+    """One page of the household list as rows with the phone masked per household.
+
+    Whether a row shows the phone in full depends on the actor's grants *for that household's
+    region* (a county regulator who is also a village's collector sees that village's phones
+    only). One query for the whole page, whatever its size.
+    """
+    ids = [h.pk for h in households]
+    open_ids = set(
+        Household.objects.visible_to(actor, Action.VIEW_SENSITIVE).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    return [
+        {
+            "household": h,
+            "phone": h.phone if h.pk in open_ids else mask_mobile(h.phone),
+            "sensitive": h.pk in open_ids,
+        }
+        for h in households
+    ]
+
+
+def may_search_id_numbers(actor: Actor | None) -> bool:
+    """Whether ``household_list`` will match a full resident ID number for this actor."""
+    return actor is not None and _has_action(actor, Action.VIEW_SENSITIVE)
+
+
+def households_to_collect(*, actor: Actor | None, limit: int = 8) -> tuple[int, list[Household]]:
+    """Households the actor may edit whose archive is still being collected (采集中): count, first few."""
+    queryset = (
+        Household.objects.visible_to(actor, Action.CHANGE)
+        .filter(status=ArchiveStatus.COLLECTING)
+        .select_related("region")
+        .order_by("region_id", "number")
+    )
+    return queryset.count(), list(queryset[:limit])
+
+
+def own_households(*, actor: Actor | None) -> list[Household]:
+    """The households a household user holds their role for (normally exactly one)."""
+    if actor is None:
+        return []
+    ids = [g.household_id for g in actor.grants_for(Action.VIEW) if g.household_id is not None]
+    if not ids:
+        return []
+    return list(Household.objects.visible_to(actor, Action.VIEW).filter(pk__in=ids).select_related("region"))
+
+
+def consented_household_count(*, actor: Actor | None) -> int:
+    """Households in the actor's scope with an active consent naming one of the actor's banks."""
+    if actor is None:
+        return 0
+    bank_ids = {g.bank_id for g in actor.grants_for(Action.VIEW) if g.bank_id is not None}
+    if not bank_ids:
+        return 0
+    consented = Q()
+    for bank_id in bank_ids:
+        consented |= Q(pk__in=consented_household_ids(bank_id))
+    return Household.objects.visible_to(actor, Action.VIEW).filter(consented).count()
+
+
+def access_person(actor: Actor | None, household_pk: Any, person_pk: Any, action: str = Action.VIEW) -> Person:
+    """One member of one household, if the actor may ``action`` it; NotFound otherwise."""
+    queryset = Person.objects.select_related("household", "household__region").filter(household_id=household_pk)
+    return access(queryset, actor, person_pk, action)
+
+
+HISTORY_SENSITIVE_FIELDS = frozenset(
+    {"phone", "address", "id_number", "is_low_income", "is_monitored", "social_notes", "health"}
+)
+
+
+def household_history(actor: Actor | None, household: Household, limit: int = 50) -> list[AuditEvent] | None:
+    """Audit events of the household and its members, newest first; None if the actor may not read them.
+
+    Readable with ``audit`` (督查) or ``change`` (those who edit the archive answer for it).
+    Values of sensitive fields are masked for an actor who may not see them unmasked.
+    """
+    if not (can(actor, Action.AUDIT, household) or can(actor, Action.CHANGE, household)):
+        return None
+    member_ids = [str(pk) for pk in Person.objects.filter(household_id=household.pk).values_list("pk", flat=True)]
+    events = list(
+        AuditEvent.objects.filter(
+            Q(target_type="registry.household", target_id=str(household.pk))
+            | Q(target_type="registry.person", target_id__in=member_ids)
+        ).order_by("-created_at", "-pk")[:limit]
+    )
+    if not sees_sensitive(actor, household):
+        for event in events:
+            event.changes = {
+                name: ["***", "***"] if name in HISTORY_SENSITIVE_FIELDS else values
+                for name, values in event.changes.items()
+            }
+    return events

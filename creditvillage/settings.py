@@ -149,7 +149,9 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # must be first: refuses locked-out usernames
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend plus a per-username reservation before the password check, so a concurrent
+    # burst cannot get more than AXES_FAILURE_LIMIT guesses in (reliability.md C8).
+    "creditvillage.accounts.lockout.ThrottledModelBackend",
 ]
 # pytest-django loads settings before the root conftest can set CV_TESTING, so detect pytest too.
 TESTING = envbool("CV_TESTING") or "pytest" in sys.modules
@@ -245,6 +247,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("CV_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Drop Django's default handlers (an unfiltered DEBUG console, mail_admins with request
+        # data and frame locals): every record goes through the redacting root handler.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         "axes": {"level": "WARNING"},
     },

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
@@ -58,9 +59,15 @@ def auth_token(request: HttpRequest, payload: TokenIn) -> Status[object]:
     """Exchange a username and password for a bearer token (locked out after repeated failures)."""
     user = authenticate(request, username=payload.username[:150], password=payload.password[:256])
     if getattr(request, "axes_locked_out", False):
+        # Answered here with the API's error body; clearing the flag keeps AxesMiddleware from
+        # replacing this JSON answer with its HTML lockout page.
+        request.axes_locked_out = False  # type: ignore[attr-defined]
         raise LockedOut()
     if user is None:
         return Status(401, {"code": "invalid_credentials", "message": "用户名或密码错误", "details": {}})
+    # A token is a login: axes resets the failure count (AXES_RESET_ON_SUCCESS) and logs the
+    # access, and last_login is stamped, exactly as for the login page.
+    user_logged_in.send(sender=type(user), request=request, user=user)
     token, expires_at = services.token_issue(user=user)
     return Status(200, {"token": token, "expires_at": expires_at})
 

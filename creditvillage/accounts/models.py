@@ -16,7 +16,7 @@ from creditvillage.core.scope import Grant, significant_prefix
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-__all__ = ["ApiToken", "RoleAssignment", "User"]
+__all__ = ["ApiToken", "LoginThrottle", "RoleAssignment", "User"]
 
 
 class User(AbstractUser):
@@ -134,3 +134,26 @@ class ApiToken(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now() and self.user.is_active
+
+
+class LoginThrottle(models.Model):
+    """Password checks claimed per username in the current cool-off window (reliability.md C8).
+
+    django-axes counts a failure only *after* the password was checked, so a burst of
+    concurrent attempts all pass its "locked out?" test before the first failure is recorded
+    (measured: 50 concurrent wrong passwords → 47–50 checked). A claim here is one conditional
+    ``UPDATE … SET claimed = claimed + 1 WHERE claimed < limit`` made *before* the check, atomic on
+    PostgreSQL and SQLite alike, so at most ``AXES_FAILURE_LIMIT`` checks run per window however
+    many arrive at once. See ``creditvillage.accounts.lockout``.
+    """
+
+    username = models.CharField(max_length=150, unique=True)
+    claimed = models.PositiveIntegerField(default=0)
+    last_claim_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("登录限流")
+        verbose_name_plural = _("登录限流")
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.claimed}"

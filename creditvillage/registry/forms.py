@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from creditvillage.core.identifiers import ValidationResult, validate_mobile, validate_resident_id
 from creditvillage.regions.choices import LEVEL_DEPTH, RegionLevel
 from creditvillage.regions.models import Region
-from creditvillage.registry.choices import ArchiveStatus, Education
+from creditvillage.registry.choices import ArchiveStatus, Education, Relation
 from creditvillage.registry.models import Household, Person
 
 GRADE_CHOICES = [
@@ -66,6 +68,16 @@ class ReasonMixin(forms.Form):
     )
 
 
+def _identifier(value: str, validate: Callable[[str], ValidationResult]) -> str:
+    """Check an identifier as the service will, so every error shows at once, beside its field."""
+    if not value:
+        return value
+    result = validate(value)
+    if not result.valid:
+        raise forms.ValidationError([str(error.message) for error in result.errors])
+    return result.normalized
+
+
 class HouseholdEditForm(ReasonMixin, forms.ModelForm):
     class Meta:
         model = Household
@@ -84,6 +96,9 @@ class HouseholdEditForm(ReasonMixin, forms.ModelForm):
         grid_field.queryset = village.grids.all()
         group_field.empty_label = grid_field.empty_label = _("（未指定）")
 
+    def clean_phone(self) -> str:
+        return _identifier(self.cleaned_data["phone"], validate_mobile)
+
     def changes(self) -> dict[str, Any]:
         """The fields the user changed, for ``household_update``."""
         return {name: self.cleaned_data[name] for name in self.changed_data if name != "reason"}
@@ -97,12 +112,31 @@ class PersonEditForm(ReasonMixin, forms.ModelForm):
             "id_number": forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "maxlength": 18}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
+        error_messages = {
+            "id_number": {"unique": _("该身份证号码已登记在其他家庭成员名下，请核对。")},
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["id_number"].help_text = _("18位居民身份证号码；性别和出生日期将按号码自动更新")
         education: forms.ChoiceField = self.fields["education"]  # type: ignore[assignment]
         education.choices = [("", _("（未填写）")), *Education.choices]
+
+    def clean_phone(self) -> str:
+        return _identifier(self.cleaned_data["phone"], validate_mobile)
+
+    def clean_relation(self) -> str:
+        relation: str = self.cleaned_data["relation"]
+        # Mirrors the one_head_per_household constraint, so the error appears beside this field
+        # instead of as a bare constraint name after saving.
+        if relation == Relation.HEAD and "relation" in self.changed_data:
+            household = self.instance.household
+            if household.members.filter(relation=Relation.HEAD).exclude(pk=self.instance.pk).exists():
+                raise forms.ValidationError(_("本户已有户主。如需更换户主，请先把原户主改为其他关系。"))
+        return relation
+
+    def clean_id_number(self) -> str:
+        return _identifier(self.cleaned_data["id_number"], validate_resident_id)
 
     def changes(self) -> dict[str, Any]:
         """The fields the user changed, for ``person_update``."""

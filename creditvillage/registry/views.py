@@ -103,10 +103,10 @@ def _show_service_error(form: forms.BaseForm, exc: ValidationFailed) -> None:
     if isinstance(fields, dict):
         placed = False
         for name, errors in fields.items():
-            if name in form.fields:
-                for error in errors if isinstance(errors, list) else [errors]:
-                    form.add_error(name, str(error))
-                placed = True
+            target = name if name in form.fields else None
+            for error in errors if isinstance(errors, list) else [errors]:
+                form.add_error(target, str(error))
+            placed = True
         if placed:
             return
     form.add_error(None, exc.message)

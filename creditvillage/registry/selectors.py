@@ -210,9 +210,8 @@ def household_rows(*, actor: Actor | None, households: list[Household]) -> list[
     only). One query for the whole page, whatever its size.
     """
     ids = [h.pk for h in households]
-    open_ids = set(
-        Household.objects.visible_to(actor, Action.VIEW_SENSITIVE).filter(pk__in=ids).values_list("pk", flat=True)
-    )
+    sensitive = Household.objects.visible_to(actor, Action.VIEW_SENSITIVE).filter(pk__in=ids).order_by()
+    open_ids = set(sensitive.values_list("pk", flat=True))
     return [
         {
             "household": h,

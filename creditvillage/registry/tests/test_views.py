@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import connection
+from django.http import FileResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -269,9 +271,10 @@ def test_export_runs_to_100_percent_and_downloads_an_xlsx(
     page = client.get(response["Location"]).content.decode()
     assert "100%" in page
     assert reverse("job-download", args=[job.pk]) in page
-    download = client.get(reverse("job-download", args=[job.pk]))
+    download = cast(FileResponse, client.get(reverse("job-download", args=[job.pk])))
     assert download["Content-Disposition"].startswith("attachment")
-    rows = CalamineWorkbook.from_filelike(io.BytesIO(b"".join(download.streaming_content))).get_sheet_by_index(0)
+    content = b"".join(cast(Iterator[bytes], download.streaming_content))
+    rows = CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0)
     table = rows.to_python()
     assert table[0][0] == "户编号"
     assert len(table) == 1 + 3

@@ -9,7 +9,7 @@ from django.db.models import Count
 from creditvillage.accounts.roles import Action
 from creditvillage.core.scope import Actor, code_range, significant_prefix
 from creditvillage.regions.models import Region
-from creditvillage.regions.selectors import access_region, region_children
+from creditvillage.regions.selectors import access_region, region_children, root_regions
 from creditvillage.registry.choices import ArchiveStatus
 from creditvillage.registry.models import Household
 
@@ -108,7 +108,10 @@ def region_overview(*, actor: Actor | None, region: Region | None, stats: dict[s
     ``stats`` is the region's ``stats_overview`` (None when the actor may not see statistics,
     in which case no children are listed either). Chart data are ``[label, value]`` pairs.
     """
-    children = region_children(actor, region) if region is not None and stats is not None else []
+    children: list[Region] = []
+    if stats is not None:
+        # No home region (a superuser holds no role): start from the top of the tree.
+        children = region_children(actor, region) if region is not None else root_regions(actor)
     child_stats = children_overview(actor=actor, regions=children)
     coverage: list[dict[str, Any]] = [{"region": child, **child_stats[child.code]} for child in children]
     charts: dict[str, Any] = {}

@@ -95,3 +95,10 @@ def test_anonymous_is_sent_to_login(client: Client) -> None:
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_superuser_without_roles_starts_from_the_top_of_the_tree(world: World) -> None:
+    html = home(world, "superuser")
+    assert stat(html, "households") == "18"
+    assert reverse("region-detail", args=["340000000000"]) in html
+    assert 'data-testid="no-roles"' not in html

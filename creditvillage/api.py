@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -61,19 +63,29 @@ def on_invalid(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
 
 
 _HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "permission_denied",
-    404: "not_found",
-    405: "method_not_allowed",
-    413: "payload_too_large",
-    429: "too_many_requests",
+    400: ("bad_request", "请求体无法解析（应为 JSON）"),
+    401: ("unauthenticated", "请先登录或提供有效的访问令牌"),
+    403: ("permission_denied", "请求被拒绝"),
+    404: ("not_found", "记录不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    413: ("payload_too_large", "请求体过大"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
 }
 
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return error_response(request, exc.status_code, _HTTP_CODES.get(exc.status_code, "error"), str(exc))
+    # ninja's own errors (unparseable body, CSRF refused) carry English text: keep it as a detail.
+    code, message = _HTTP_CODES.get(exc.status_code, ("error", "请求失败"))
+    return error_response(request, exc.status_code, code, message, {"reason": str(exc)})
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # Without this the body-size guard surfaces as Django's HTML 400 page and an ERROR log line.
+    return error_response(
+        request, 413, "payload_too_large", "请求体过大", {"max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    )
 
 
 api.add_router("", core_router)

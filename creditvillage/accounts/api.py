@@ -7,12 +7,13 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.security import HttpBearer
 
 from creditvillage.accounts import services
 from creditvillage.accounts.http import AuthedRequest
 from creditvillage.accounts.models import User
+from creditvillage.core.api import AUTHED_GET, NO_CONTROL_CHARS, errors
 from creditvillage.core.errors import DomainError
 
 router = Router(tags=["accounts"])
@@ -27,19 +28,13 @@ class BearerTokenAuth(HttpBearer):
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
+    username: str = Field(..., min_length=1, max_length=150, pattern=NO_CONTROL_CHARS)
+    password: str = Field(..., min_length=1, max_length=1024)
 
 
 class TokenOut(Schema):
     token: str
     expires_at: datetime
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict[str, object]
 
 
 class RoleOut(Schema):
@@ -56,10 +51,10 @@ class MeOut(Schema):
     roles: list[RoleOut]
 
 
-@router.post("/auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 429: ErrorOut})
+@router.post("/auth/token", auth=None, response={200: TokenOut, **errors(400, 401, 413, 422, 429)})
 def auth_token(request: HttpRequest, payload: TokenIn) -> Status[object]:
     """Exchange a username and password for a bearer token (locked out after repeated failures)."""
-    user = authenticate(request, username=payload.username[:150], password=payload.password[:256])
+    user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
         # Answered here with the API's error body; clearing the flag keeps AxesMiddleware from
         # replacing this JSON answer with its HTML lockout page.
@@ -71,7 +66,7 @@ def auth_token(request: HttpRequest, payload: TokenIn) -> Status[object]:
     # stamped, as for the login page. (Not through user_logged_in: axes would create a session.)
     if settings.AXES_RESET_ON_SUCCESS:
         axes_reset(username=user.get_username())
-    update_last_login(None, user)
+    update_last_login(type(user), user)
     token, expires_at = services.token_issue(user=user)
     return Status(200, {"token": token, "expires_at": expires_at})
 
@@ -83,7 +78,7 @@ class LockedOut(DomainError):
         super().__init__("locked_out", "登录失败次数过多，账号已暂时锁定，请稍后再试")
 
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response={200: MeOut, **errors(*AUTHED_GET)})
 def me(request: AuthedRequest) -> dict[str, object]:
     user = request.user
     assignments = user.role_assignments.filter(is_active=True).select_related("region").order_by("pk")

@@ -5,6 +5,7 @@ from typing import Any
 from ninja import Field, Query, Router, Schema
 
 from creditvillage.accounts.http import AuthedRequest
+from creditvillage.core.api import AUTHED_GET, errors
 from creditvillage.dashboards import selectors
 
 router = Router(tags=["dashboards"])
@@ -29,7 +30,7 @@ class OverviewOut(Schema):
     events_closed: int
 
 
-@router.get("/stats/overview", response=OverviewOut)
+@router.get("/stats/overview", response={200: OverviewOut, **errors(*AUTHED_GET, 404)})
 def stats_overview(request: AuthedRequest, filters: Query[OverviewFilters]) -> dict[str, Any]:
     """Headline counts for the caller's scope, or for a region inside it (404 outside)."""
     return selectors.stats_overview(actor=request.user, region=filters.region)

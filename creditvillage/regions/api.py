@@ -3,6 +3,7 @@ from __future__ import annotations
 from ninja import Router, Schema
 
 from creditvillage.accounts.http import AuthedRequest
+from creditvillage.core.api import AUTHED_GET, errors
 from creditvillage.regions import selectors
 
 router = Router(tags=["regions"])
@@ -23,7 +24,7 @@ class RegionOut(Schema):
     children: list[RegionChildOut]
 
 
-@router.get("/regions/{code}", response=RegionOut)
+@router.get("/regions/{code}", response={200: RegionOut, **errors(*AUTHED_GET, 404)})
 def region_detail(request: AuthedRequest, code: str) -> dict[str, object]:
     """A region and its visible children; 404 when missing or outside the caller's scope."""
     region = selectors.access_region(request.user, code)

@@ -6,6 +6,7 @@ from ninja import Field, Query, Router, Schema
 
 from creditvillage.accounts.http import AuthedRequest
 from creditvillage.core import identifiers
+from creditvillage.core.api import AUTHED_GET, AUTHED_POST, NO_CONTROL_CHARS, errors
 from creditvillage.core.identifiers import mask_mobile
 from creditvillage.regions.models import Region
 from creditvillage.registry import selectors
@@ -19,8 +20,8 @@ MAX_PAGE = 100_000
 class HouseholdFilters(Schema):
     region: str | None = Field(None, max_length=12, pattern=r"^\d{2,12}$", description="区划代码（2/4/6/9/12 位）")
     page: int = Field(1, ge=1, le=MAX_PAGE)
-    q: str = Field("", max_length=64, description="户主姓名、户编号（有权限者可用身份证号）")
-    grade: str = Field("", max_length=8)
+    q: str = Field("", max_length=64, pattern=NO_CONTROL_CHARS, description="户主姓名、户编号（有权限者可用身份证号）")
+    grade: str = Field("", max_length=8, pattern=r"^[A-Za-z0-9]*$")
     status: Literal["", "collecting", "archived", "verified"] = ""
 
 
@@ -43,7 +44,7 @@ class HouseholdPage(Schema):
     items: list[HouseholdItem]
 
 
-@router.get("/households", response=HouseholdPage)
+@router.get("/households", response={200: HouseholdPage, **errors(*AUTHED_GET, 404)})
 def household_list(request: AuthedRequest, filters: Query[HouseholdFilters]) -> dict[str, Any]:
     """Households in the caller's scope (optionally under ``region``), 50 a page, masked per role."""
     queryset = selectors.household_list(
@@ -88,7 +89,7 @@ def _sees_sensitive_in_list(request: AuthedRequest) -> bool:
     return bool(view) and view <= sensitive
 
 
-@router.get("/households/{household_id}", response=dict[str, Any])
+@router.get("/households/{household_id}", response={200: dict[str, Any], **errors(*AUTHED_GET, 404)})
 def household_detail(request: AuthedRequest, household_id: int) -> dict[str, Any]:
     """A household's archive (一户一档); 404 when missing or outside the caller's scope."""
     return selectors.household_archive(request.user, household_id)
@@ -111,7 +112,7 @@ class IdentifierOut(Schema):
     details: dict[str, Any]
 
 
-@router.post("/identifiers/validate", response=IdentifierOut)
+@router.post("/identifiers/validate", response={200: IdentifierOut, **errors(*AUTHED_POST)})
 def identifier_validate(request: AuthedRequest, payload: IdentifierIn) -> dict[str, Any]:
     """Validate a resident ID, USCC, mobile number or division code, with decoded details."""
     result = identifiers.validate(payload.kind, payload.value)

@@ -6,15 +6,18 @@ import secrets
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from creditvillage.accounts.models import ApiToken, RoleAssignment, User, hash_token
 from creditvillage.accounts.roles import GRANTABLE_ROLES, Action, Role
 from creditvillage.core import audit
-from creditvillage.core.errors import DomainError, NotFound, PermissionDenied
-from creditvillage.core.scope import in_subtree, significant_prefix
+from creditvillage.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from creditvillage.core.scope import code_range, in_subtree, significant_prefix
+from creditvillage.merchants.models import Merchant
 from creditvillage.regions.models import Region
+from creditvillage.registry.models import Household
 
 
 @transaction.atomic
@@ -52,6 +55,19 @@ def _may_grant(actor: User, role: str, region: Region) -> bool:
     return False
 
 
+def _subject_in_scope(actor: User, region: Region, subject: dict[str, object]) -> bool:
+    """A household or merchant named by the grant must lie under ``region`` and in the actor's scope."""
+    lo, hi = code_range(significant_prefix(region.code))
+    for model, key in ((Household, "household"), (Merchant, "merchant")):
+        obj = subject.get(key)
+        if obj is None:
+            continue
+        visible = model.objects.visible_to(actor, Action.MANAGE_USERS)
+        if not visible.filter(pk=getattr(obj, "pk", obj), region_id__gte=lo, region_id__lte=hi).exists():
+            return False
+    return True
+
+
 @transaction.atomic
 def role_assign(
     *, actor: User, user: User, role: str, region: Region, reason: str = "", **subject: object
@@ -69,8 +85,13 @@ def role_assign(
         raise NotFound("区域不存在")
     if not _may_grant(actor, role, region):
         raise PermissionDenied("不能授予超出本人权限或管辖范围的角色")
+    if not _subject_in_scope(actor, region, subject):
+        raise NotFound("农户或商户不存在")
     assignment = RoleAssignment(user=user, role=role, region=region, granted_by=actor, **subject)
-    assignment.full_clean()
+    try:
+        assignment.full_clean()
+    except DjangoValidationError as exc:
+        raise ValidationFailed("授权信息不完整或与已有授权重复", {"fields": exc.message_dict}) from exc
     assignment.save()
     user.forget_grants()
     audit.record(

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import re
+
+from creditvillage.core.errors import NotFound
 from creditvillage.core.scope import Actor, access, significant_prefix
 from creditvillage.regions.choices import RegionLevel
 from creditvillage.regions.models import Region
+
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def normalize_code(code: str) -> str:
     """Accept 2/4/6/9/12-digit codes; anything else is returned unchanged (and will not be found)."""
     code = code.strip()
-    if code.isdigit() and len(code) in (2, 4, 6, 9):
+    if _DIGITS.fullmatch(code) and len(code) in (2, 4, 6, 9):
         return code.ljust(12, "0")
     return code
 
 
 def access_region(actor: Actor | None, code: str) -> Region:
-    """The region if the actor may see it, else NotFound (missing and out of scope look the same)."""
-    return access(Region.objects.all(), actor, normalize_code(code))
+    """The region if the actor may see it, else NotFound (missing and out of scope look the same).
+
+    Anything but 12 ASCII digits after normalising is not a division code and is answered the
+    same way without a query (PostgreSQL rejects a NUL in text with an error, not a miss).
+    """
+    normalized = normalize_code(code)
+    if len(normalized) != 12 or not _DIGITS.fullmatch(normalized):
+        raise NotFound()
+    return access(Region.objects.all(), actor, normalized)
 
 
 def region_children(actor: Actor | None, region: Region) -> list[Region]:

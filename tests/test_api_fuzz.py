@@ -15,6 +15,7 @@ Bounded: at most 25 examples per operation and scenario.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -70,3 +71,100 @@ def test_fuzz_as_township_operator(case: Any, operator_token: str) -> None:
 @FUZZ
 def test_fuzz_unauthenticated(case: Any, world: World) -> None:
     case.call_and_validate(checks=CHECKS)
+
+
+# --- a deterministic complement: every parameter × a list of hostile values --------------------
+
+HOSTILE = [
+    "\x00",
+    "a\x00b",
+    "\x1b[31m",
+    "\u202e",
+    "🙂",
+    "٣٤١٥",  # non-ASCII digits (str.isdigit() says yes)
+    "３４１５０２",  # full-width digits
+    "x" * 10_000,
+    "9" * 40,
+    "-1",
+    "0",
+    "1e308",
+    "NaN",
+    "../../etc/passwd",
+    "' OR 1=1 --",
+    " ",
+    "",
+]
+RAW_QUERY_VALUES = ["%FF%FE", "%C0%80", "%ED%A0%80"]  # invalid UTF-8 as it arrives on the wire
+BENIGN = {
+    "code": "341502204",
+    "household_id": "1",
+    "region": "341502",
+    "page": "1",
+    "kind": "mobile",
+    "value": "13800138000",
+    "username": "township_operator",
+    "password": "wrong",
+}
+
+
+def _operations() -> list[tuple[str, str, dict[str, Any]]]:
+    from creditvillage.api import api
+
+    raw = api.get_openapi_schema()
+    return [(method.upper(), path, op) for path, ops in raw["paths"].items() for method, op in ops.items()]
+
+
+def _body_fields(op: dict[str, Any]) -> list[str]:
+    from creditvillage.api import api
+
+    content = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+    ref = content.get("schema", {}).get("$ref", "")
+    if not ref:
+        return []
+    component = api.get_openapi_schema()["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    return list(component.get("properties", {}))
+
+
+def _reaches_the_api(path_info: str) -> bool:
+    """Whether a path routes to an API operation (an encoded "/" in a path value may not)."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        return resolve(path_info).namespace == "api-v1"
+    except Resolver404:
+        return False
+
+
+def test_hostile_values_in_every_parameter_never_5xx(operator_token: str) -> None:
+    from urllib.parse import quote
+
+    from django.test import Client
+
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {operator_token}")
+    sent = 0
+    for method, path, op in _operations():
+        params = [(p["name"], p["in"]) for p in op.get("parameters", [])]
+        fields = _body_fields(op)
+        targets = [(name, where) for name, where in params] + [(name, "body") for name in fields]
+        for name, where in targets:
+            values: list[tuple[str, bool]] = [(v, False) for v in HOSTILE]
+            if where in ("query", "path"):
+                values += [(v, True) for v in RAW_QUERY_VALUES]
+            for value, raw in values:
+                url = path
+                query: list[str] = []
+                for pname, pwhere in params:
+                    chosen = value if pname == name else BENIGN.get(pname, "1")
+                    encoded = chosen if (raw and pname == name) else quote(chosen, safe="")
+                    if pwhere == "path":
+                        url = url.replace("{" + pname + "}", encoded or "%20")
+                    else:
+                        query.append(f"{pname}={encoded}")
+                full = url + ("?" + "&".join(query) if query else "")
+                body = {f: (value if f == name else BENIGN.get(f, "x")) for f in fields}
+                response = client.generic(method, full, json.dumps(body) if fields else b"", "application/json")
+                sent += 1
+                assert response.status_code < 500, (method, full[:120], name, repr(value[:20]), response.status_code)
+                if response.status_code >= 400 and _reaches_the_api(response.wsgi_request.path_info):
+                    assert set(response.json()) == {"code", "message", "details"}, (method, full[:120])
+    assert sent > 100

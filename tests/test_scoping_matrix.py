@@ -117,6 +117,7 @@ class Matrix:
 
     def report(self) -> None:
         assert self.calls, "the matrix made no calls"
+        print(f"C5 {dict(self.calls)}: {len(self.violations)} violations")  # shown with -s
         assert not self.violations, f"{len(self.violations)} scoping violations:\n" + "\n".join(self.violations[:40])
 
 

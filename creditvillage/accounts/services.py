@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creditvillage.accounts.models import ApiToken, RoleAssignment, User, hash_token
 from creditvillage.accounts.roles import GRANTABLE_ROLES, Action, Role
@@ -78,20 +79,20 @@ def role_assign(
     ``role``: nobody grants beyond their own scope or above their own standing.
     """
     if role not in Role.values:
-        raise DomainError("unknown_role", f"未知角色：{role}")
+        raise DomainError("unknown_role", _("未知角色：%(role)s") % {"role": role})
     if not actor.is_superuser and not actor.has_action(Action.MANAGE_USERS):
         raise PermissionDenied()
     if not Region.objects.visible_to(actor, Action.MANAGE_USERS).filter(pk=region.pk).exists():
-        raise NotFound("区域不存在")
+        raise NotFound(_("区域不存在"))
     if not _may_grant(actor, role, region):
         raise PermissionDenied("不能授予超出本人权限或管辖范围的角色")
     if not _subject_in_scope(actor, region, subject):
-        raise NotFound("农户或商户不存在")
+        raise NotFound(_("农户或商户不存在"))
     assignment = RoleAssignment(user=user, role=role, region=region, granted_by=actor, **subject)
     try:
         assignment.full_clean()
     except DjangoValidationError as exc:
-        raise ValidationFailed("授权信息不完整或与已有授权重复", {"fields": exc.message_dict}) from exc
+        raise ValidationFailed(_("授权信息不完整或与已有授权重复"), {"fields": exc.message_dict}) from exc
     assignment.save()
     user.forget_grants()
     audit.record(
@@ -108,7 +109,7 @@ def role_assign(
 @transaction.atomic
 def role_revoke(*, actor: User, assignment: RoleAssignment, reason: str) -> None:
     if not _may_grant(actor, assignment.role, assignment.region):
-        raise NotFound("授权不存在")
+        raise NotFound(_("授权不存在"))
     RoleAssignment.objects.filter(pk=assignment.pk).update(is_active=False)
     assignment.user.forget_grants()
     audit.record(

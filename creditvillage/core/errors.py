@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class DomainError(Exception):
     """A business rule refused the request. ``code`` is a stable API string."""
@@ -22,8 +24,8 @@ class NotFound(DomainError):
 
     status = 404
 
-    def __init__(self, message: str = "记录不存在", details: dict[str, Any] | None = None) -> None:
-        super().__init__("not_found", message, details)
+    def __init__(self, message: str = "", details: dict[str, Any] | None = None) -> None:
+        super().__init__("not_found", message or _("记录不存在"), details)
 
 
 class PermissionDenied(DomainError):
@@ -31,8 +33,8 @@ class PermissionDenied(DomainError):
 
     status = 403
 
-    def __init__(self, message: str = "您没有执行此操作的权限", details: dict[str, Any] | None = None) -> None:
-        super().__init__("permission_denied", message, details)
+    def __init__(self, message: str = "", details: dict[str, Any] | None = None) -> None:
+        super().__init__("permission_denied", message or _("您没有执行此操作的权限"), details)
 
 
 class ValidationFailed(DomainError):

@@ -72,7 +72,7 @@ def _is_bank_reader(actor: Actor | None) -> bool:
     return any(g.bank_id is not None for g in actor.grants_for(Action.VIEW))
 
 
-def household_archive(actor: Actor | None, pk: Any) -> dict[str, Any]:
+def household_archive(actor: Actor | None, pk: Any, *, channel: str = "api") -> dict[str, Any]:
     """The household's whole file as plain data, masked per the actor's role.
 
     Side effect: a bank officer's read is written to the audit log (domain.md, Privacy rules).
@@ -85,7 +85,7 @@ def household_archive(actor: Actor | None, pk: Any) -> dict[str, Any]:
             action="household.read_by_bank",
             target=household,
             region_code=household.region_id,
-            channel="api",
+            channel=channel,
         )
 
     def money(fen: int) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from creditvillage.accounts.roles import Action
 from creditvillage.core import audit
@@ -44,7 +45,7 @@ def _provenance_entry(actor: Any, channel: str) -> dict[str, Any]:
 def _apply(instance: Any, changes: dict[str, Any], allowed: tuple[str, ...]) -> dict[str, list[Any]]:
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
-        raise ValidationFailed("包含不可修改的字段", {"fields": unknown})
+        raise ValidationFailed(_("包含不可修改的字段"), {"fields": unknown})
     before = {name: getattr(instance, name) for name in changes}
     for name, value in changes.items():
         setattr(instance, name, value)
@@ -69,7 +70,7 @@ def household_update(
     if not can(actor, Action.CHANGE, household):
         raise NotFound()
     if not reason.strip():
-        raise ValidationFailed("请填写修改原因", {"field": "reason"})
+        raise ValidationFailed(_("请填写修改原因"), {"field": "reason"})
     if changes.get("phone"):
         result = validate_mobile(str(changes["phone"]))
         if not result.valid:
@@ -78,7 +79,7 @@ def household_update(
     for key in ("group", "grid"):
         value = changes.get(key)
         if value is not None and value.village_id != household.region_id:
-            raise ValidationFailed("村民小组或网格不属于本村", {"field": key})
+            raise ValidationFailed(_("村民小组或网格不属于本村"), {"field": key})
     changed = _apply(household, changes, HOUSEHOLD_EDITABLE)
     if not changed:
         return household
@@ -108,7 +109,7 @@ def person_update(
     if not can(actor, Action.CHANGE, person.household):
         raise NotFound()
     if not reason.strip():
-        raise ValidationFailed("请填写修改原因", {"field": "reason"})
+        raise ValidationFailed(_("请填写修改原因"), {"field": "reason"})
     if "id_number" in changes:
         result = validate_resident_id(str(changes["id_number"]))
         if not result.valid:
@@ -143,4 +144,4 @@ def _clean(instance: Any) -> None:
     try:
         instance.full_clean(validate_unique=True)
     except DjangoValidationError as exc:
-        raise ValidationFailed("数据校验未通过", {"fields": exc.message_dict}) from exc
+        raise ValidationFailed(_("数据校验未通过"), {"fields": exc.message_dict}) from exc

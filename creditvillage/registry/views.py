@@ -76,7 +76,7 @@ def household_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def household_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     try:
-        archive = selectors.household_archive(request.user, pk)
+        archive = selectors.household_archive(request.user, pk, channel="web")
     except NotFound as exc:
         raise Http404 from exc
     household = selectors.access_household(request.user, pk)

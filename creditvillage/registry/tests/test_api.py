@@ -49,3 +49,24 @@ def test_bank_officer_sees_only_consenting_households(world: World) -> None:
     body = client.get("/api/v1/households").json()
     assert [item["id"] for item in body["items"]] == [world.household("341502204201", 0).pk]
     assert client.get(f"/api/v1/households/{world.household('341502204201', 1).pk}").status_code == 404
+
+
+def test_every_bank_read_is_audited_with_its_channel(world: World) -> None:
+    from creditvillage.core.models import AuditEvent
+
+    household = world.household("341502204201", 0)
+    token_client("bank_officer").get(f"/api/v1/households/{household.pk}")
+    web = Client()
+    web.force_login(world.users["bank_officer"])
+    assert web.get(f"/households/{household.pk}/").status_code == 200
+    reads = AuditEvent.objects.filter(action="household.read_by_bank", target_id=str(household.pk))
+    assert sorted(reads.values_list("channel", flat=True)) == ["api", "web"]
+    assert set(reads.values_list("actor__username", flat=True)) == {"bank_officer"}
+
+
+def test_operator_reads_are_not_logged_as_bank_reads(world: World) -> None:
+    from creditvillage.core.models import AuditEvent
+
+    household = world.household("341502204201", 0)
+    token_client("township_operator").get(f"/api/v1/households/{household.pk}")
+    assert not AuditEvent.objects.filter(action="household.read_by_bank").exists()

@@ -7,7 +7,6 @@ from ninja import Field, Query, Router, Schema
 from creditvillage.accounts.http import AuthedRequest
 from creditvillage.core import identifiers
 from creditvillage.core.api import AUTHED_GET, AUTHED_POST, NO_CONTROL_CHARS, errors
-from creditvillage.core.identifiers import mask_mobile
 from creditvillage.regions.models import Region
 from creditvillage.registry import selectors
 
@@ -55,38 +54,26 @@ def household_list(request: AuthedRequest, filters: Query[HouseholdFilters]) -> 
         status=filters.status,
     )
     start = (filters.page - 1) * PAGE_SIZE
-    rows = list(queryset[start : start + PAGE_SIZE])
-    sensitive = _sees_sensitive_in_list(request)
+    rows = selectors.household_rows(actor=request.user, households=list(queryset[start : start + PAGE_SIZE]))
     return {
         "count": queryset.count(),
         "page": filters.page,
         "page_size": PAGE_SIZE,
         "items": [
             {
-                "id": h.pk,
-                "number": h.number,
-                "region_code": h.region_id,
-                "region_name": h.region.name,
-                "head_name": h.head_name,
-                "member_count": h.member_count,
-                "phone": h.phone if sensitive else mask_mobile(h.phone),
-                "status": h.status,
-                "grade": h.grade,
+                "id": row["household"].pk,
+                "number": row["household"].number,
+                "region_code": row["household"].region_id,
+                "region_name": row["household"].region.name,
+                "head_name": row["household"].head_name,
+                "member_count": row["household"].member_count,
+                "phone": row["phone"],
+                "status": row["household"].status,
+                "grade": row["household"].grade,
             }
-            for h in rows
+            for row in rows
         ],
     }
-
-
-def _sees_sensitive_in_list(request: AuthedRequest) -> bool:
-    # In lists every row lies inside a grant with VIEW; phones show unmasked only when every
-    # VIEW grant also carries VIEW_SENSITIVE (otherwise mask them all: the cautious side).
-    user = request.user
-    if user.is_superuser:
-        return True
-    view = {(g.prefix, g.household_id, g.bank_id) for g in user.grants_for("view")}
-    sensitive = {(g.prefix, g.household_id, g.bank_id) for g in user.grants_for("view_sensitive")}
-    return bool(view) and view <= sensitive
 
 
 @router.get("/households/{household_id}", response={200: dict[str, Any], **errors(*AUTHED_GET, 404)})

@@ -114,13 +114,16 @@ def _show_service_error(form: forms.BaseForm, exc: ValidationFailed) -> None:
 
 @login_required
 def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
+    # No right to edit archives at all: 403, before any lookup, so the answer says nothing
+    # about the household; a right elsewhere but not here: as if missing.
+    if not request.user.has_action(Action.CHANGE):
+        raise PermissionDenied
     try:
         household = selectors.access_household(request.user, pk)
     except NotFound as exc:
         raise Http404 from exc
     if not can(request.user, Action.CHANGE, household):
-        # No right to edit archives at all: 403; a right elsewhere but not here: as if missing.
-        raise Http404 if request.user.has_action(Action.CHANGE) else PermissionDenied
+        raise Http404
     form = HouseholdEditForm(request.POST or None, instance=household)
     if request.method == "POST" and form.is_valid():
         try:

@@ -70,3 +70,12 @@ def test_operator_reads_are_not_logged_as_bank_reads(world: World) -> None:
     household = world.household("341502204201", 0)
     token_client("township_operator").get(f"/api/v1/households/{household.pk}")
     assert not AuditEvent.objects.filter(action="household.read_by_bank").exists()
+
+
+def test_edit_page_refuses_a_role_without_edit_rights_before_looking_anything_up(world: World) -> None:
+    web = Client()
+    web.force_login(world.users["evaluator"])
+    visible = world.household("341502204201", 0)
+    elsewhere = world.household("341181100201", 0)
+    codes = {web.get(f"/households/{pk}/edit/").status_code for pk in (visible.pk, elsewhere.pk, 999_999)}
+    assert codes == {403}

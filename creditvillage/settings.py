@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "creditvillage.lending",
     "creditvillage.merchants",
     "creditvillage.dashboards",
+    "creditvillage.demo",
 ]
 
 MIDDLEWARE = [

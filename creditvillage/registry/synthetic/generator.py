@@ -169,7 +169,7 @@ class ArchiveGenerator:
             grids=rng.randint(3, 5),
             area_km2=area,
             arable_land_mu=round(area * rng.uniform(450, 750), 1),
-            collective_income_fen=round(rng.lognormvariate(math.log(250_000), 0.6) / 1000) * 1000 * YUAN,
+            collective_income_fen=round(max(rng.lognormvariate(math.log(300_000), 0.45), 100_000) / 1000) * 1000 * YUAN,
         )
 
     def collective(self, village: VillageSpec, members_count: int) -> CollectiveSpec:

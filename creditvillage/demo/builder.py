@@ -250,8 +250,11 @@ def _users(specs: list[VillageSpec], bank: Bank, merchant: Merchant) -> dict[str
         user = User.objects.create(
             username=login.username, password=password, display_name=login.display_name or secretary
         )
-        subject = {"bank": bank} if login.role == "bank_officer" else {}
-        subject |= {"merchant": merchant} if login.role == "merchant" else {}
+        subject: dict[str, Bank | Merchant] = {}
+        if login.role == "bank_officer":
+            subject["bank"] = bank
+        if login.role == "merchant":
+            subject["merchant"] = merchant
         RoleAssignment.objects.create(user=user, role=login.role, region_id=login.scope, **subject)
         users[login.username] = user
     return users

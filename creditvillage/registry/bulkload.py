@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -56,6 +57,10 @@ TABLE_OF: dict[type[models.Model], str] = {
 PROVENANCE = ("collected_by_id", "collected_at", "channel", "verified_at")
 
 
+# The detail tables split over two lanes of about equal work (index upkeep and foreign-key checks).
+DETAIL_LANES: tuple[tuple[type[models.Model], ...], ...] = ((Person, Debt), (Asset, Income, Insurance, BusinessEntity))
+
+
 class _OtherLaneFailed(Exception):
     """The lane this one waits for failed: roll back quietly (its own error is reported)."""
 
@@ -89,10 +94,12 @@ class ArchiveWriter:
     ``write(blocks)`` writes and returns when done. ``submit(blocks)`` prepares the rows (ids,
     columns) at once and writes them in the background while the caller draws the next blocks;
     ``finish()`` waits for everything. On PostgreSQL outside a transaction the background work
-    runs on two connections (lanes): households and members on one, the other details and
-    entities on the other, which commits only after the first did (its foreign keys are checked
-    at commit). Elsewhere (SQLite, or inside a caller's transaction, e.g. in tests) every chunk
-    is written in the caller's thread, in one transaction.
+    runs on three connections (lanes): households on one; the details split over two more, which
+    commit only after the households did (their foreign keys are checked at commit). Up to two
+    chunks are in flight, so the households lane starts the next chunk while the others commit.
+    Elsewhere (SQLite, or inside a caller's transaction, e.g. in tests) every chunk is written in
+    the caller's thread, in one transaction. A failing lane rolls back its own chunk; the
+    households of that chunk may then be left without some details (run again with ``--replace``).
     """
 
     def __init__(self, using: str = DEFAULT_DB_ALIAS, *, parallel: bool | None = None) -> None:
@@ -103,7 +110,7 @@ class ArchiveWriter:
         self.parallel = parallel
         self.counts = WriteCounts()
         self._lanes: list[ThreadPoolExecutor] = []
-        self._pending: list[Future[int]] = []
+        self._in_flight: deque[list[Future[int]]] = deque()
 
     @property
     def connection(self) -> BaseDatabaseWrapper:
@@ -116,7 +123,7 @@ class ArchiveWriter:
         """Write the blocks' households, details and entities; returns the rows written."""
         before = WriteCounts(dict(self.counts.rows))
         self.submit(blocks)
-        self._wait()
+        self._wait(0)
         return WriteCounts({table: n - before.rows.get(table, 0) for table, n in self.counts.rows.items()})
 
     def submit(self, blocks: Sequence[ArchiveBlock]) -> None:
@@ -135,15 +142,20 @@ class ArchiveWriter:
         with transaction.atomic(using=self.using):  # a short lock while ids are reserved
             self._lock([Household, *DETAIL_MODELS.values(), BusinessEntity])
             prepared = self._prepare(blocks)
-        self._wait()  # at most one chunk in flight: memory stays flat
-        first, second = prepared[:2], prepared[2:]
+        # At most two chunks in flight: the households lane starts the next chunk while the detail
+        # lanes commit this one (their foreign keys are checked at commit); memory stays flat.
+        self._wait(1)
+        tables = dict(prepared)
         committed = threading.Event()
         failed = threading.Event()
         lanes = self._start_lanes()
-        self._pending = [
-            lanes[0].submit(self._lane_write, first, committed, failed, None),
-            lanes[1].submit(self._lane_write, second, None, failed, committed),
-        ]
+        self._in_flight.append(
+            [lanes[0].submit(self._lane_write, [(Household, tables[Household])], committed, failed, None)]
+            + [
+                lane.submit(self._lane_write, [(model, tables[model]) for model in models_], None, failed, committed)
+                for lane, models_ in zip(lanes[1:], DETAIL_LANES, strict=True)
+            ]
+        )
         for model, columns in prepared:
             table = TABLE_OF[model]
             self.counts.rows[table] = self.counts.rows.get(table, 0) + len(columns["id"])
@@ -151,7 +163,7 @@ class ArchiveWriter:
     def finish(self) -> WriteCounts:
         """Wait for the background writes, close the lanes' connections; the rows written in all."""
         try:
-            self._wait()
+            self._wait(0)
         finally:
             for lane in self._lanes:
                 lane.submit(connections.close_all).result()
@@ -169,7 +181,7 @@ class ArchiveWriter:
 
     def _start_lanes(self) -> list[ThreadPoolExecutor]:
         if not self._lanes:
-            self._lanes = [ThreadPoolExecutor(1, thread_name_prefix=f"bulkload-{i}") for i in range(2)]
+            self._lanes = [ThreadPoolExecutor(1, thread_name_prefix=f"bulkload-{i}") for i in range(3)]
         return self._lanes
 
     def _lane_write(
@@ -197,12 +209,13 @@ class ArchiveWriter:
             done.set()
         return written
 
-    def _wait(self) -> None:
-        pending, self._pending = self._pending, []
-        errors = [f.exception() for f in pending]
-        for error in errors:
-            if error is not None:
-                raise error
+    def _wait(self, keep: int) -> None:
+        """Wait until at most ``keep`` chunks are in flight; re-raise the first error of those done."""
+        while len(self._in_flight) > keep:
+            errors = [future.exception() for future in self._in_flight.popleft()]
+            for error in errors:
+                if error is not None:
+                    raise error
 
     # Assembling columns -----------------------------------------------------------------------
 
@@ -328,7 +341,8 @@ class ArchiveWriter:
                     datetime_format="%Y-%m-%d %H:%M:%S%.3f+00",
                     date_format="%Y-%m-%d",
                 )
-                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
+                sql = f"COPY {table} ({names}) FROM STDIN (FORMAT csv, NULL '\\N')"
+                with self.connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:  # Django's errors
                     copy.write(buffer.getbuffer())
             else:
                 frame = frame.with_columns(

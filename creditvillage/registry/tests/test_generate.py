@@ -6,12 +6,13 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection
 from django.db.models import Count, F
 
 from creditvillage.core.errors import DomainError, ValidationFailed
 from creditvillage.core.models import Job, JobStatus
 from creditvillage.regions.models import Grid, Region, VillagerGroup
-from creditvillage.registry.generation import GenerateReport, Progress, archives_generate
+from creditvillage.registry.generation import GenerateReport, Progress, archives_generate, archives_write
 from creditvillage.registry.models import (
     Asset,
     BusinessEntity,
@@ -23,6 +24,7 @@ from creditvillage.registry.models import (
     Person,
     VillageProfile,
 )
+from creditvillage.registry.synthetic import ArchiveGenerator
 from creditvillage.registry.tasks import generate_archives
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +152,27 @@ def test_the_background_task_reports_progress_and_the_summary_on_its_job() -> No
     assert (job.total, job.done) == (80, 80)
     assert job.result["households"] == 80
     assert Household.objects.count() == 80
+
+
+on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="the parallel lanes run on PostgreSQL only")
+
+
+@on_postgres
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)  # the lanes are other connections: they only see committed rows
+def test_parallel_lanes_write_whole_chunks_and_report_a_failing_one() -> None:
+    generate(villages=2, households=0)
+    gen = ArchiveGenerator(county_code="341181", seed=9)
+    plan = [(gen.village(r.code, r.name, "镇"), 500) for r in Region.objects.filter(level="village").order_by("code")]
+
+    result = archives_write(gen, plan, chunk=150)  # several chunks, two in flight at a time
+
+    assert result.counts.households == Household.objects.count() == 1000
+    assert result.counts.persons == Person.objects.count()
+    for model in DETAILS:
+        assert model.objects.count() == result.counts.rows[model._meta.db_table.removeprefix("registry_") + "s"]
+    assert not Person.objects.exclude(household__in=Household.objects.all()).exists()
+    created = Household.objects.create(region_id=plan[0][0].code, number="X-after-lanes", head_name="新户")
+    assert created.pk > 1000
+    with pytest.raises(IntegrityError):  # the same households again: duplicate numbers
+        archives_write(ArchiveGenerator(county_code="341181", seed=9), plan, chunk=150)

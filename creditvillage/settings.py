@@ -193,6 +193,12 @@ SESSION_COOKIE_SECURE = envbool("CV_SECURE_COOKIES")
 CSRF_COOKIE_SECURE = envbool("CV_SECURE_COOKIES")
 API_TOKEN_TTL = timedelta(hours=envint("CV_API_TOKEN_HOURS", 8))
 
+# Behind a TLS-terminating proxy (nginx, docs/deploy.md): trust its X-Forwarded-Proto and send HSTS.
+if envbool("CV_BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = envint("CV_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_SSL_REDIRECT = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

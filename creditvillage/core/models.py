@@ -61,15 +61,20 @@ class Job(models.Model):
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("发起人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True)
-    params = models.JSONField(default=dict, blank=True)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    message = models.CharField(max_length=500, blank=True)
-    result = models.JSONField(default=dict, blank=True)
-    result_file = models.CharField(max_length=255, blank=True)
+    params = models.JSONField(_("参数"), default=dict, blank=True)
+    total = models.PositiveIntegerField(_("总数"), default=0)
+    done = models.PositiveIntegerField(_("已完成"), default=0)
+    message = models.CharField(_("说明"), max_length=500, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    result_file = models.CharField(_("结果文件"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("后台任务")

@@ -7,7 +7,7 @@ from typing import Final
 
 from creditvillage.registry.synthetic import CollectionMix
 
-DEMO_PASSWORD: Final = "cv-demo-2026"
+DEMO_PASSWORD: Final = "cv-demo-2026"  # noqa: S105 - public by design: contract.md names it
 DEMO_SEED: Final = 2026
 HOUSEHOLDS_PER_VILLAGE: Final = 100
 

@@ -31,13 +31,20 @@ class Bank(models.Model):
 class Consent(ScopedModel):
     """A household's separate, revocable consent (授权) for a named bank to read its rating and archive."""
 
-    household = models.ForeignKey("registry.Household", on_delete=models.CASCADE, related_name="consents")
-    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="consents")
+    household = models.ForeignKey(
+        "registry.Household", verbose_name=_("农户"), on_delete=models.CASCADE, related_name="consents"
+    )
+    bank = models.ForeignKey(Bank, verbose_name=_("金融机构"), on_delete=models.PROTECT, related_name="consents")
     purpose = models.CharField(_("用途"), max_length=100, default="信用评定结果查询与授信审批")
     granted_at = models.DateTimeField(_("授权时间"))
     revoked_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     scope_region_field = "household__region_id"

@@ -18,9 +18,10 @@ USAGE = """usage: creditvillage <command> [options]
 commands:
   serve [--port N] [--workers N] [--no-worker]   production-style server (granian, WSGI) + task worker
   worker                                         run background tasks
-  demo [--reset]                                 build the demo township and logins
-  generate --county CODE --villages N --households N [--seed S]
+  demo [--reset] [--if-empty] [--logins]         build the demo (two counties, archives, logins); --logins prints them
+  generate --county CODE --villages N --households N [--seed S] [--replace]
                                                  synthetic archives at scale
+  load_divisions FILE.csv                        load statistical division codes (all rows or none)
   <any manage.py command>                        e.g. migrate, createsuperuser, shell
 """
 

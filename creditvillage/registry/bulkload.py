@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from creditvillage.regions.models import Grid, VillagerGroup
 from creditvillage.registry.models import Asset, BusinessEntity, Debt, Household, Income, Insurance, Person
-from creditvillage.registry.synthetic.generator import (
+from creditvillage.registry.synthetic.shapes import (
     ENTITY_SCHEMA,
     TABLES,
     ArchiveBlock,

@@ -21,17 +21,17 @@ What it models (plausible figures, not statistics):
 Money is integer fen. A household's totals equal the sums of its detail rows.
 """
 
-from creditvillage.registry.synthetic.generator import (
+from creditvillage.registry.synthetic.generator import ArchiveGenerator
+from creditvillage.registry.synthetic.numbers import ResidentIdAllocator, make_uscc
+from creditvillage.registry.synthetic.pools import person_name, place_names
+from creditvillage.registry.synthetic.shapes import (
     AS_OF,
     INCOME_YEAR,
     ArchiveBlock,
-    ArchiveGenerator,
     CollectionMix,
     CollectiveSpec,
     VillageSpec,
 )
-from creditvillage.registry.synthetic.numbers import ResidentIdAllocator, make_uscc
-from creditvillage.registry.synthetic.pools import person_name, place_names
 
 __all__ = [
     "AS_OF",

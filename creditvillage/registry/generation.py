@@ -196,7 +196,7 @@ def _create_tree(county: str, plan: list[tuple[str, int]], seed: int) -> list[tu
     known = _known_names()
     ancestors = [(county[:2].ljust(12, "0"), "province"), (county[:4].ljust(12, "0"), "city"), (county, "county")]
     for code, level in ancestors:
-        name = known.get(code) or PROVINCES.get(code[:2]) if level == "province" else known.get(code)
+        name = known.get(code) or (PROVINCES.get(code[:2]) if level == "province" else None)
         _ensure(code, name or _illustrative_name(code, level), level, _parent(code), illustrative=name is None)
     codes = [t for t, _ in plan] + [f"{t[:9]}{VILLAGE_CODES[j]:03d}" for t, size in plan for j in range(size)]
     stored = Region.objects.in_bulk(codes)

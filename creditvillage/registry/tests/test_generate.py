@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection
 from django.db.models import Count, F
@@ -176,3 +180,20 @@ def test_parallel_lanes_write_whole_chunks_and_report_a_failing_one() -> None:
     assert created.pk > 1000
     with pytest.raises(IntegrityError):  # the same households again: duplicate numbers
         archives_write(ArchiveGenerator(county_code="341181", seed=9), plan, chunk=150)
+
+
+@pytest.mark.slow
+def test_the_generate_benchmark_runs_at_smoke_size() -> None:
+    script = Path(settings.BASE_DIR) / "bench" / "bench_generate.py"
+    result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [sys.executable, str(script), "--db", "sqlite", "--households", "120", "--villages", "2"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH ")]
+    assert lines[0].startswith("BENCH generate db=sqlite households=120 persons=")
+    assert {line.split()[1] for line in lines} == {"generate", "generate_baseline"}

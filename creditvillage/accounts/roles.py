@@ -80,7 +80,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.EVALUATOR: frozenset({Action.VIEW, Action.VIEW_STATS}),
     Role.AUDITOR: frozenset({Action.VIEW, Action.VIEW_SENSITIVE, Action.VIEW_STATS, Action.AUDIT, Action.EXPORT}),
     # A bank officer reads consented archives only (the scope narrows them), unmasked: the household
-    # consented to that bank reading them for credit. Statistics are by region.
+    # consented to that bank reading them for credit. Its statistics, too, count consenting households only.
     Role.BANK_OFFICER: frozenset({Action.VIEW, Action.VIEW_SENSITIVE, Action.VIEW_STATS}),
     Role.MERCHANT: frozenset(),
     Role.HOUSEHOLD: frozenset({Action.VIEW, Action.VIEW_SENSITIVE}),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -112,6 +114,28 @@ def _show_service_error(form: forms.BaseForm, exc: ValidationFailed) -> None:
     form.add_error(None, exc.message)
 
 
+def _save_edit(request: AuthedRequest, form: Any, update: Callable[..., object], saved: str) -> bool:
+    """Pass a valid POSTed edit form's changes and reason to ``update`` (a service).
+
+    True when saved (the caller redirects); False to show the form again, with the service's
+    validation errors placed beside their fields. Out of scope at save time answers 404.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        update(changes=form.changes(), reason=form.cleaned_data["reason"])
+    except ValidationFailed as exc:
+        _show_service_error(form, exc)
+        return False
+    except NotFound as exc:
+        raise Http404 from exc
+    if form.changes():
+        messages.success(request, saved)
+    else:
+        messages.info(request, _("没有修改任何内容。"))
+    return True
+
+
 @login_required
 def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     # No right to edit archives at all: 403, before any lookup, so the answer says nothing
@@ -125,21 +149,9 @@ def household_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     if not can(request.user, Action.CHANGE, household):
         raise Http404
     form = HouseholdEditForm(request.POST or None, instance=household)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.household_update(
-                actor=request.user, household=household, changes=form.changes(), reason=form.cleaned_data["reason"]
-            )
-        except ValidationFailed as exc:
-            _show_service_error(form, exc)
-        except NotFound as exc:
-            raise Http404 from exc
-        else:
-            if form.changes():
-                messages.success(request, _("已保存，修改已记入审计日志。"))
-            else:
-                messages.info(request, _("没有修改任何内容。"))
-            return redirect("household-detail", pk=household.pk)
+    update = partial(services.household_update, actor=request.user, household=household)
+    if _save_edit(request, form, update, _("已保存，修改已记入审计日志。")):
+        return redirect("household-detail", pk=household.pk)
     return render(request, "registry/household_edit.html", {"form": form, "household": household})
 
 
@@ -152,21 +164,9 @@ def person_edit(request: AuthedRequest, pk: int, person_pk: int) -> HttpResponse
     except NotFound as exc:
         raise Http404 from exc
     form = PersonEditForm(request.POST or None, instance=person)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_update(
-                actor=request.user, person=person, changes=form.changes(), reason=form.cleaned_data["reason"]
-            )
-        except ValidationFailed as exc:
-            _show_service_error(form, exc)
-        except NotFound as exc:
-            raise Http404 from exc
-        else:
-            if form.changes():
-                messages.success(request, _("家庭成员信息已保存，修改已记入审计日志。"))
-            else:
-                messages.info(request, _("没有修改任何内容。"))
-            return redirect("household-detail", pk=pk)
+    update = partial(services.person_update, actor=request.user, person=person)
+    if _save_edit(request, form, update, _("家庭成员信息已保存，修改已记入审计日志。")):
+        return redirect("household-detail", pk=pk)
     return render(request, "registry/person_edit.html", {"form": form, "person": person, "household": person.household})
 
 

@@ -17,6 +17,7 @@ from ninja.security import django_auth
 
 from creditvillage.accounts.api import BearerTokenAuth
 from creditvillage.accounts.api import router as accounts_router
+from creditvillage.accounts.services import token_authenticate
 from creditvillage.core.api import router as core_router
 from creditvillage.core.errors import DomainError
 from creditvillage.dashboards.api import router as dashboards_router
@@ -93,3 +94,16 @@ api.add_router("", accounts_router)
 api.add_router("", regions_router)
 api.add_router("", registry_router)
 api.add_router("", dashboards_router)
+
+
+def unknown_path(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Any path under /api/v1/ that is no operation answers with the JSON error body, never HTML.
+
+    Anonymous callers get the same 401 as on a real operation, so the route map is not probed.
+    """
+    user = getattr(request, "user", None)
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    if not (user is not None and user.is_authenticated) and not (token and token_authenticate(token)):
+        return error_response(request, 401, "unauthenticated", "请先登录或提供有效的访问令牌")
+    return error_response(request, 404, "not_found", "接口不存在", {"path": request.path[:200]})

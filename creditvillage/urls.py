@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from creditvillage.api import api
+from creditvillage.api import api, unknown_path
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<rest>.*)$", unknown_path, name="api-v1-unknown"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("creditvillage.accounts.urls")),

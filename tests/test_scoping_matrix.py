@@ -576,7 +576,20 @@ def page_job(m: Matrix, suffix: str) -> None:
 ADMIN = "admin: superusers only (test_admin_is_closed_to_regional_users)"
 API = "api: covered operation by operation by test_api_scoping"
 
+
 # How to exercise each named page. A new page must be added here.
+def page_api_unknown(matrix: Matrix) -> None:
+    # The catch-all under /api/v1/ answers every signed-in persona with the same JSON 404.
+    household = matrix.world.household("341181100201")
+    path = f"/api/v1/households/{household.pk}/members"
+    for name, client in matrix.page_clients.items():
+        response = client.get(path)
+        matrix.calls["GET /api/v1/<unknown>"] += 1
+        assert response.status_code == 404, (name, response.status_code)
+        assert response.json()["code"] == "not_found", name
+        assert not matrix.scanner.leaks(response_text(response), [household.pk]), name
+
+
 PAGE_MATRIX: dict[str, Callable[[Matrix], None] | str] = {
     "login": PUBLIC,
     "logout": PUBLIC,
@@ -590,6 +603,7 @@ PAGE_MATRIX: dict[str, Callable[[Matrix], None] | str] = {
     "region-detail": page_region_detail,
     "job-detail": lambda m: page_job(m, ""),
     "job-download": lambda m: page_job(m, "download/"),
+    "api-v1-unknown": page_api_unknown,
 }
 
 

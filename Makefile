@@ -30,8 +30,10 @@ $(UV):
 setup: .venv/.synced
 
 # Translation catalogues (.po and compiled .mo) are committed; regenerate after changing strings.
+# Each app with a locale/ directory keeps its own catalogue; po_fill reuses translations across them.
 messages: setup
 	cd creditvillage && ../$(PY) ../manage.py makemessages -l en --no-obsolete -v0
+	$(PY) scripts/po_fill.py
 	cd creditvillage && ../$(PY) ../manage.py compilemessages -v0
 
 run: setup

@@ -13,4 +13,9 @@ urlpatterns = [
     path("", include("creditvillage.regions.urls")),
     path("", include("creditvillage.core.urls")),
     path("", include("creditvillage.dashboards.urls")),
+    path("collection/", include("creditvillage.collection.urls")),
+    path("civility/", include("creditvillage.civility.urls")),
+    path("scoring/", include("creditvillage.scoring.urls")),
+    path("rating/", include("creditvillage.rating.urls")),
+    path("lending/", include("creditvillage.lending.urls")),
 ]

@@ -340,6 +340,27 @@ API_MATRIX: dict[tuple[str, str], Callable[[Matrix], None] | str] = {
 }
 
 
+def _app_cases(attribute: str) -> dict[Any, Callable[[Matrix], None] | str]:
+    """Each app's entries, from ``tests/scoping_cases/<app>.py`` (``API_CASES``, ``PAGE_CASES``).
+
+    Those modules take the ``Matrix`` (its personas, clients, oracle and ``check_*`` helpers) and
+    add their own records to it; they never import this module at run time.
+    """
+    import importlib
+    import pkgutil
+
+    import tests.scoping_cases as package
+
+    merged: dict[Any, Callable[[Matrix], None] | str] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        merged.update(getattr(module, attribute, {}))
+    return merged
+
+
+API_MATRIX.update(_app_cases("API_CASES"))
+
+
 def test_every_api_operation_is_in_the_matrix() -> None:
     missing = [op for op in api_operations() if op not in API_MATRIX]
     assert not missing, f"API operations with no entry in API_MATRIX (say how to build their arguments): {missing}"
@@ -605,6 +626,7 @@ PAGE_MATRIX: dict[str, Callable[[Matrix], None] | str] = {
     "job-download": lambda m: page_job(m, "download/"),
     "api-v1-unknown": page_api_unknown,
 }
+PAGE_MATRIX.update(_app_cases("PAGE_CASES"))
 
 
 def page_entry(name: str) -> Callable[[Matrix], None] | str | None:

@@ -35,6 +35,11 @@ class Action:
     AUDIT = "audit"  # read audit logs, spot-check (区督查)
     MANAGE_USERS = "manage_users"  # grant roles inside the scope
     CONFIGURE = "configure"  # models, schemes, products, targets
+    EVALUATE = "evaluate"  # score civility checklists (乡风文明评议)
+    RATE = "rate"  # run rating batches, publish notices, finalise cycles
+    DECIDE = "decide"  # decide objections, repair applications, village/township rating reviews
+    LEND = "lend"  # credit grants, loan decisions (a bank's own subjects, under consent)
+    APPLY = "apply"  # a household acting on its own file: self-declaration, objection, repair, loan application
 
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -50,6 +55,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.AUDIT,
             Action.MANAGE_USERS,
             Action.CONFIGURE,
+            Action.EVALUATE,
+            Action.RATE,
+            Action.DECIDE,
         }
     ),
     Role.REGULATOR: frozenset({Action.VIEW, Action.VIEW_STATS}),
@@ -63,6 +71,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.EXPORT,
             Action.VERIFY,
             Action.MANAGE_USERS,
+            Action.RATE,
+            Action.DECIDE,
         }
     ),
     Role.VILLAGE_OPERATOR: frozenset(
@@ -77,13 +87,13 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
         }
     ),
     Role.COLLECTOR: frozenset({Action.VIEW, Action.VIEW_SENSITIVE, Action.VIEW_STATS, Action.CHANGE, Action.IMPORT}),
-    Role.EVALUATOR: frozenset({Action.VIEW, Action.VIEW_STATS}),
+    Role.EVALUATOR: frozenset({Action.VIEW, Action.VIEW_STATS, Action.EVALUATE}),
     Role.AUDITOR: frozenset({Action.VIEW, Action.VIEW_SENSITIVE, Action.VIEW_STATS, Action.AUDIT, Action.EXPORT}),
     # A bank officer reads consented archives only (the scope narrows them), unmasked: the household
     # consented to that bank reading them for credit. Its statistics, too, count consenting households only.
-    Role.BANK_OFFICER: frozenset({Action.VIEW, Action.VIEW_SENSITIVE, Action.VIEW_STATS}),
+    Role.BANK_OFFICER: frozenset({Action.VIEW, Action.VIEW_SENSITIVE, Action.VIEW_STATS, Action.LEND}),
     Role.MERCHANT: frozenset(),
-    Role.HOUSEHOLD: frozenset({Action.VIEW, Action.VIEW_SENSITIVE}),
+    Role.HOUSEHOLD: frozenset({Action.VIEW, Action.VIEW_SENSITIVE, Action.APPLY}),
     Role.SERVICE_PROVIDER: frozenset(),
 }
 

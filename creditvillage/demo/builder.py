@@ -47,6 +47,7 @@ from creditvillage.demo.data import (
     WORK_TEAMS,
     ZHOUAN,
 )
+from creditvillage.demo.steps import DemoContext, run_steps
 from creditvillage.lending.models import Bank, Consent
 from creditvillage.merchants.models import Merchant
 from creditvillage.regions.choices import PartyOrgKind, RegionLevel
@@ -125,6 +126,16 @@ def demo_build() -> DemoReport:
     _party_organisations(specs)
     _consents(banks[0], users["village_operator"])
     _household_login(users)
+    run_steps(
+        DemoContext(
+            users=users,
+            banks=banks,
+            merchant=merchant,
+            village_codes=[s.code for s in specs],
+            archived_village_codes=[s.code for s in specs if _archived(s)],
+            seed=DEMO_SEED,
+        )
+    )
     audit.record(
         actor=None,
         action="demo.built",

@@ -121,3 +121,25 @@ def audit_changes(event: AuditEvent) -> list[tuple[str, str, str]]:
         else:
             rows.append((label, "", _display(field, values)))  # type: ignore[arg-type]
     return rows
+
+
+@register.inclusion_tag("partials/main_nav.html", takes_context=True)
+def main_nav(context: template.Context) -> dict[str, Any]:
+    """The main menu entries (core/nav.py) this user may use, the current one marked."""
+    from django.urls import NoReverseMatch, reverse
+
+    from creditvillage.core.nav import NAV
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    path = getattr(request, "path", "")
+    entries = []
+    for entry in NAV:
+        if not has_action(user, entry.action):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:  # an app still without its home page; core/tests/test_nav.py fails on it
+            continue
+        entries.append({"label": entry.label, "url": url, "current": path.startswith(entry.prefix)})
+    return {"entries": entries}

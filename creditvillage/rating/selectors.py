@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from creditvillage.core.scope import code_range
-from creditvillage.rating.models import NegativeListEntry
+from creditvillage.rating.models import NegativeListEntry, Rating, RatingStatus
 from creditvillage.registry.models import BusinessEntity, Collective, Person
 
 
@@ -48,3 +48,27 @@ def negative_hits(region_prefix: str, on: dt.date | None = None) -> dict[str, di
         for number, pk in pairs:
             hits[kind].setdefault(pk, []).extend(entries[number])
     return hits
+
+
+def current_rating(*, subject_type: str, subject_id: int) -> Rating | None:
+    """The subject's current grade: its latest *final* rating (never a preliminary or superseded one).
+
+    Unscoped: callers check the actor's access to the subject first.
+    """
+    return (
+        Rating.objects.filter(subject_type=subject_type, subject_id=subject_id, status=RatingStatus.FINAL)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def current_household_ratings(region_prefix: str) -> dict[int, Rating]:
+    """The current (final) rating of every rated household under ``region_prefix``, by household id."""
+    lo, hi = code_range(region_prefix)
+    out: dict[int, Rating] = {}
+    rows = Rating.objects.filter(
+        subject_type="household", status=RatingStatus.FINAL, region_code__gte=lo, region_code__lte=hi
+    ).order_by("subject_id", "-created_at", "-pk")
+    for rating in rows:
+        out.setdefault(rating.subject_id, rating)
+    return out

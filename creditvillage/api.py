@@ -20,11 +20,14 @@ from creditvillage.accounts.api import router as accounts_router
 from creditvillage.accounts.services import token_authenticate
 from creditvillage.civility.api import router as civility_router
 from creditvillage.collection.api import router as collection_router
+from creditvillage.collection.imports.api import router as imports_router
 from creditvillage.core.api import router as core_router
 from creditvillage.core.errors import DomainError
 from creditvillage.dashboards.api import router as dashboards_router
 from creditvillage.lending.api import router as lending_router
+from creditvillage.rating.adjust.api import router as rating_adjust_router
 from creditvillage.rating.api import router as rating_router
+from creditvillage.rating.villages.api import router as rating_villages_router
 from creditvillage.regions.api import router as regions_router
 from creditvillage.registry.api import router as registry_router
 from creditvillage.scoring.api import router as scoring_router
@@ -100,9 +103,12 @@ api.add_router("", regions_router)
 api.add_router("", registry_router)
 api.add_router("", dashboards_router)
 api.add_router("", collection_router)
+api.add_router("", imports_router)
 api.add_router("", civility_router)
 api.add_router("", scoring_router)
 api.add_router("", rating_router)
+api.add_router("", rating_adjust_router)
+api.add_router("", rating_villages_router)
 api.add_router("", lending_router)
 
 

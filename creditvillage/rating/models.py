@@ -214,3 +214,8 @@ class NegativeListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.name}"
+
+
+# The parts of the app kept in their own modules (dynamic adjustment and repair; village and township rating).
+from creditvillage.rating.adjust.models import *  # noqa: E402, F403
+from creditvillage.rating.villages.models import *  # noqa: E402, F403

@@ -1,5 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "rating"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("adjust/", include("creditvillage.rating.adjust.urls")),
+    path("villages/", include("creditvillage.rating.villages.urls")),
+]

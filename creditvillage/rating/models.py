@@ -18,6 +18,15 @@ from creditvillage.core.scope import ScopedManager, ScopedModel
 
 __all__ = [
     "NegativeListEntry",
+    "Notice",
+    "NoticeKind",
+    "NoticeStatus",
+    "Objection",
+    "ObjectionDecision",
+    "ObjectionStatus",
+    "ObjectorKind",
+    "RatingNotification",
+    "ReviewLevel",
     "Rating",
     "RatingCycle",
     "RatingRun",
@@ -214,6 +223,175 @@ class NegativeListEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.name}"
+
+
+# --- Public notice, objections, notifications (domain.md steps 6–7) -----------------------------
+
+
+class NoticeKind(models.TextChoices):
+    RATING = "rating", _("信用等级公示")
+    CORRECTION = "correction", _("更正公示")
+    REPAIR = "repair", _("信用修复公示")
+    VILLAGE = "village", _("信用村评定公示")
+
+
+class NoticeStatus(models.TextChoices):
+    PUBLISHED = "published", _("已发布")  # in the window until ends_at, then closed (expired)
+    FINALISED = "finalised", _("已认定")  # the village's ratings were made final
+    SUPERSEDED = "superseded", _("已被替代")  # a newer version was posted
+
+
+class Notice(ScopedModel):
+    """A village's public notice (公示) of a cycle's ratings: a window during which objections are taken.
+
+    The subjects listed are the cycle's current ratings in the village (never stored twice); the
+    public page masks names and shows no ID numbers, phones or money. Versioned: posting again for
+    the same village and kind supersedes the live version.
+    """
+
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("村"), on_delete=models.PROTECT, related_name="rating_notices"
+    )
+    cycle = models.ForeignKey(RatingCycle, verbose_name=_("评定周期"), on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("类型"), max_length=16, choices=NoticeKind.choices, default=NoticeKind.RATING)
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    status = models.CharField(_("状态"), max_length=16, choices=NoticeStatus.choices, default=NoticeStatus.PUBLISHED)
+    starts_at = models.DateTimeField(_("公示开始"))
+    ends_at = models.DateTimeField(_("公示结束"))
+    subjects = models.PositiveIntegerField(_("主体数"), default=0)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("发布人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(_("发布时间"))
+    finalised_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("公示")
+        verbose_name_plural = _("公示")
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "region", "kind", "version"], name="one_notice_version"),
+            models.UniqueConstraint(
+                fields=["cycle", "region", "kind"], condition=~Q(status="superseded"), name="one_live_notice"
+            ),
+        ]
+        indexes = [models.Index(fields=["region", "ends_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.kind} v{self.version}"
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    UPHELD = "upheld", _("维持")
+    CORRECTED = "corrected", _("更正")
+
+
+class ObjectorKind(models.TextChoices):
+    SUBJECT = "subject", _("本户")
+    VILLAGER = "villager", _("本村村民")
+
+
+class ReviewLevel(models.TextChoices):
+    VILLAGE = "village", _("复核")
+    TOWNSHIP = "township", _("乡镇复议")
+
+
+OBJECTION_DAYS = 20  # 征信业管理条例 art. 25: answered within 20 days
+
+
+class Objection(ScopedModel):
+    """An objection (异议) to a rating filed inside its notice's window.
+
+    While open, the subject's rating is 异议中 (withheld). ``rating`` is the version objected to; a
+    correction writes a new version (see ObjectionDecision.new_rating). The objector may escalate
+    once to the township, which reopens the objection at township level with a new deadline.
+    """
+
+    notice = models.ForeignKey(Notice, verbose_name=_("公示"), on_delete=models.PROTECT, related_name="objections")
+    rating = models.ForeignKey(Rating, verbose_name=_("信用评定"), on_delete=models.PROTECT, related_name="objections")
+    region_code = models.CharField(_("区划代码"), max_length=12)
+    household_id = models.BigIntegerField(_("农户编号"), null=True, blank=True)  # the rated household
+    objector_kind = models.CharField(_("异议人类型"), max_length=12, choices=ObjectorKind.choices)
+    objector_name = models.CharField(_("异议人姓名"), max_length=50)
+    objector_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提交账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    text = models.TextField(_("异议内容"), max_length=2000)
+    items = models.JSONField(_("异议评分项"), default=list, blank=True)  # indicator codes
+    evidence = models.FileField(_("证明材料"), upload_to="objections/%Y/", blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=ObjectionStatus.choices, default=ObjectionStatus.OPEN)
+    level = models.CharField(_("处理层级"), max_length=12, choices=ReviewLevel.choices, default=ReviewLevel.VILLAGE)
+    received_at = models.DateTimeField(_("受理时间"))
+    due_at = models.DateTimeField(_("办理期限"))
+    escalated_at = models.DateTimeField(_("申请复议时间"), null=True, blank=True)
+    escalation_reason = models.TextField(_("复议理由"), blank=True, max_length=2000)
+
+    scope_region_field = "region_code"
+    scope_household_field = "household_id"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("异议")
+        verbose_name_plural = _("异议")
+        indexes = [models.Index(fields=["region_code", "status"]), models.Index(fields=["notice", "status"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.status}"
+
+
+class ObjectionDecision(models.Model):
+    """One decision on an objection (village review, then at most one township review)."""
+
+    objection = models.ForeignKey(Objection, verbose_name=_("异议"), on_delete=models.CASCADE, related_name="decisions")
+    level = models.CharField(_("处理层级"), max_length=12, choices=ReviewLevel.choices)
+    outcome = models.CharField(_("结论"), max_length=12, choices=ObjectionStatus.choices)
+    reason = models.TextField(_("理由"), max_length=2000)
+    new_rating = models.ForeignKey(
+        Rating, verbose_name=_("更正后评定"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("决定人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("决定时间"))
+
+    class Meta:
+        verbose_name = _("异议决定")
+        verbose_name_plural = _("异议决定")
+        constraints = [models.UniqueConstraint(fields=["objection", "level"], name="one_decision_per_level")]
+
+
+class RatingNotification(ScopedModel):
+    """A message to a household about its rating (a decided objection, a correction …)."""
+
+    household_id = models.BigIntegerField(_("农户编号"))
+    region_code = models.CharField(_("区划代码"), max_length=12)
+    kind = models.CharField(_("类型"), max_length=32)
+    text = models.CharField(_("内容"), max_length=500)
+    rating = models.ForeignKey(
+        Rating, verbose_name=_("信用评定"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    objection = models.ForeignKey(
+        Objection, verbose_name=_("异议"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("时间"))
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    scope_region_field = "region_code"
+    scope_household_field = "household_id"
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("评定通知")
+        verbose_name_plural = _("评定通知")
+        indexes = [models.Index(fields=["household_id", "created_at"])]
 
 
 # The parts of the app kept in their own modules (dynamic adjustment and repair; village and township rating).

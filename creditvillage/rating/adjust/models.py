@@ -56,7 +56,9 @@ class RatingAdjustment(ScopedModel):
     from_rating = models.ForeignKey(
         "rating.Rating", verbose_name=_("调整前评定"), on_delete=models.PROTECT, related_name="+"
     )
-    to_rating = models.ForeignKey("rating.Rating", verbose_name=_("调整后评定"), on_delete=models.PROTECT, related_name="+")
+    to_rating = models.ForeignKey(
+        "rating.Rating", verbose_name=_("调整后评定"), on_delete=models.PROTECT, related_name="+"
+    )
     from_grade = models.CharField(_("调整前等级"), max_length=8)
     to_grade = models.CharField(_("调整后等级"), max_length=8)
     occurred_on = models.DateField(_("事件日期"))

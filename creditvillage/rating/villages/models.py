@@ -43,8 +43,12 @@ class CreditRegionCriteria(models.Model):
     min_credit_share = models.DecimalField(
         _("A级及以上农户占比不低于（%）"), max_digits=5, decimal_places=2, null=True, blank=True
     )
-    min_coverage = models.DecimalField(_("建档覆盖率不低于（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
-    max_npl_ratio = models.DecimalField(_("不良贷款率不高于（%）"), max_digits=5, decimal_places=2, null=True, blank=True)
+    min_coverage = models.DecimalField(
+        _("建档覆盖率不低于（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    max_npl_ratio = models.DecimalField(
+        _("不良贷款率不高于（%）"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     min_collective_grade = models.CharField(_("村集体经济组织等级不低于"), max_length=8, blank=True)
     min_credit_village_share = models.DecimalField(
         _("信用村占比不低于（%）"), max_digits=5, decimal_places=2, null=True, blank=True

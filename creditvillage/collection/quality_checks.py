@@ -173,7 +173,7 @@ MIN_SAMPLE: Final = 5
 
 
 def outliers(
-    values: Mapping[K, int | float], *, threshold: float = MODIFIED_Z, min_n: int = MIN_SAMPLE
+    values: Mapping[int, int | float], *, threshold: float = MODIFIED_Z, min_n: int = MIN_SAMPLE
 ) -> dict[int, str]:
     """Keys whose value lies far from the others: ``{key: "high" | "low"}``. Needs ``min_n`` values."""
     if len(values) < min_n:

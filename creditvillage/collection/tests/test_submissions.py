@@ -35,8 +35,8 @@ def test_start_refused_out_of_scope_or_without_change(world: World, campaign: Ca
     for name in ("collector", "evaluator", "auditor", "household", "sibling_township_operator"):
         with pytest.raises(NotFound):
             services.submission_start(actor=world.users[name], campaign=campaign, household=world.household(HUANGDUN))
-    with pytest.raises(NotFound):  # in scope of the collector, but the campaign is another township's
-        other = Campaign.objects.create(region=world.region("341502101"), year=2026, name="木厂镇")
+    other = Campaign.objects.create(region=world.region("341502101"), year=2026, name="木厂镇")
+    with pytest.raises(NotFound):  # the household is outside the other township's campaign
         services.submission_start(actor=world.users["admin"], campaign=other, household=world.household(ZHOUAN))
     assert not Submission.objects.exists()
 
@@ -49,7 +49,8 @@ def test_draft_keeps_partial_data_but_rejects_bad_values(world: World, campaign:
         services.submission_save_draft(actor=collector, submission=submission, data=data, expected_version=1)
     assert exc.value.details["fields"] == {"household.phone": exc.value.details["fields"]["household.phone"]}
     submission.refresh_from_db()
-    assert submission.version == 1 and submission.data["household"]["address"] == ""
+    assert submission.version == 1
+    assert submission.data["household"]["address"] == ""
     data["household"]["phone"] = "13912345678"
     data["members"].append({"name": "李四", "id_number": "", "relation": ""})  # incomplete: fine in a draft
     saved = services.submission_save_draft(actor=collector, submission=submission, data=data, expected_version=1)
@@ -69,7 +70,8 @@ def test_stale_version_is_a_conflict(world: World, campaign: Campaign) -> None:
             actor=collector, submission=submission, data=archive_with(submission.data, address="x"), expected_version=1
         )
     submission.refresh_from_db()
-    assert submission.version == 2 and submission.data["household"]["address"] == ""
+    assert submission.version == 2
+    assert submission.data["household"]["address"] == ""
 
 
 def test_submit_requires_a_complete_archive(world: World, campaign: Campaign) -> None:
@@ -91,14 +93,16 @@ def test_submit_requires_a_complete_archive(world: World, campaign: Campaign) ->
         services.submission_submit(actor=collector, submission=submission, expected_version=1, data=other_households_id)
     assert list(exc.value.details["fields"]) == ["members.1.id_number"]
     submission.refresh_from_db()
-    assert submission.state == SubmissionState.DRAFT and submission.version == 1
+    assert submission.state == SubmissionState.DRAFT
+    assert submission.version == 1
     good = archive_with(
         submission.data,
         members=[*submission.data["members"], {"name": "王五", "id_number": new_id(1), "relation": "child"}],
     )
     done = services.submission_submit(actor=collector, submission=submission, expected_version=1, data=good)
     assert done.state == SubmissionState.SUBMITTED
-    assert done.submitted_at is not None and done.collector == collector
+    assert done.submitted_at is not None
+    assert done.collector == collector
     assert len(done.data["members"]) == 2
     with pytest.raises(services.InvalidTransition):  # submitted: no longer editable
         services.submission_save_draft(actor=collector, submission=done, data=good, expected_version=done.version)
@@ -112,8 +116,10 @@ def test_self_declaration_needs_the_village_confirmation(world: World, campaign:
     with pytest.raises(NotFound):  # another household's archive
         services.submission_declare(actor=user, campaign=campaign, household=world.household(ZHOUAN, 1), data=data)
     submission = services.submission_declare(actor=user, campaign=campaign, household=own, data=data)
-    assert submission.self_declared and submission.channel == Channel.SELF_DECLARED
-    assert submission.state == SubmissionState.SUBMITTED and not submission.counts
+    assert submission.self_declared
+    assert submission.channel == Channel.SELF_DECLARED
+    assert submission.state == SubmissionState.SUBMITTED
+    assert not submission.counts
     with pytest.raises(services.InvalidTransition):
         services.submission_verify(
             actor=world.users["township_operator"], submission=submission, expected_version=submission.version
@@ -123,11 +129,13 @@ def test_self_declaration_needs_the_village_confirmation(world: World, campaign:
     confirmed = services.submission_confirm_self_declared(
         actor=world.users["village_operator"], submission=submission, expected_version=submission.version
     )
-    assert confirmed.counts and confirmed.confirmed_by == world.users["village_operator"]
+    assert confirmed.counts
+    assert confirmed.confirmed_by == world.users["village_operator"]
     verified = services.submission_verify(
         actor=world.users["township_operator"], submission=confirmed, expected_version=confirmed.version
     )
     own.refresh_from_db()
     assert verified.state == SubmissionState.VERIFIED
-    assert own.main_business == "养鸡" and own.channel == Channel.SELF_DECLARED
+    assert own.main_business == "养鸡"
+    assert own.channel == Channel.SELF_DECLARED
     assert AuditEvent.objects.filter(action="submission.self_declared_confirmed").count() == 1

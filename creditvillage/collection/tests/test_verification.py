@@ -57,17 +57,22 @@ def test_verify_applies_the_archive_writes_a_snapshot_and_locks(world: World, ca
     verified = services.submission_verify(actor=operator, submission=submission, expected_version=submission.version)
     household.refresh_from_db()
     head.refresh_from_db()
-    assert verified.state == SubmissionState.VERIFIED and verified.verified_by == operator
-    assert household.status == "verified" and household.verified_at == verified.verified_at
-    assert household.address == "周庵村 12 号" and household.member_count == 2
-    assert household.annual_income_fen == 6_000_000 and household.assets_value_fen == 30_000_000
+    assert verified.state == SubmissionState.VERIFIED
+    assert verified.verified_by == operator
+    assert household.status == "verified"
+    assert household.verified_at == verified.verified_at
+    assert household.address == "周庵村 12 号"
+    assert household.member_count == 2
+    assert household.annual_income_fen == 6_000_000
+    assert household.assets_value_fen == 30_000_000
     assert head.political_status == "party_member"
     child = Person.objects.get(id_number=new_id(2))
     assert (child.household_id, child.education, child.sex) == (household.pk, "college", "female")
     assert Asset.objects.filter(household=household).count() == 1
     assert Income.objects.filter(household=household).count() == 2
     snapshot = ArchiveSnapshot.objects.get(submission=verified)
-    assert snapshot.data == verified.data and snapshot.subject_id == household.pk
+    assert snapshot.data == verified.data
+    assert snapshot.subject_id == household.pk
     with pytest.raises(ImmutableError):
         snapshot.save()
     with pytest.raises(ImmutableError):
@@ -111,7 +116,8 @@ def test_verify_and_return_need_the_verify_action_in_scope(world: World, campaig
                 actor=world.users[name], submission=submission, expected_version=None, reasons={"_all": "x"}
             )
     submission.refresh_from_db()
-    assert submission.state == SubmissionState.SUBMITTED and submission.version == 2
+    assert submission.state == SubmissionState.SUBMITTED
+    assert submission.version == 2
     assert Household.objects.get(pk=submission.household_id).address == ""
 
 
@@ -140,7 +146,8 @@ def test_return_with_reasons_then_resubmit(world: World, campaign: Campaign) -> 
         expected_version=returned.version,
         data=archive_with(returned.data, address="周庵村 3 号"),
     )
-    assert fixed.state == SubmissionState.SUBMITTED and fixed.return_reasons == {}
+    assert fixed.state == SubmissionState.SUBMITTED
+    assert fixed.return_reasons == {}
     assert AuditEvent.objects.get(action="submission.returned").reason == "门牌号不对"
 
 
@@ -157,7 +164,8 @@ def test_reopen_needs_a_reason_and_unlocks(world: World, campaign: Campaign) -> 
     reopened = services.submission_reopen(
         actor=operator, submission=verified, expected_version=verified.version, reason="户主申请更正"
     )
-    assert reopened.state == SubmissionState.REOPENED and reopened.reopen_reason == "户主申请更正"
+    assert reopened.state == SubmissionState.REOPENED
+    assert reopened.reopen_reason == "户主申请更正"
     again = services.submission_submit(
         actor=world.users["collector"],
         submission=reopened,
@@ -186,12 +194,14 @@ def test_village_closes_only_when_every_submission_is_verified(world: World, cam
     assert not VillageClosure.objects.exists()
     second = services.submission_verify(actor=operator, submission=second, expected_version=second.version)
     closure = services.village_close(actor=operator, campaign=campaign, village=village)
-    assert closure.is_closed and closure.closed_by == operator
+    assert closure.is_closed
+    assert closure.closed_by == operator
     with pytest.raises(services.InvalidTransition):  # no new collection in a closed village
         services.submission_start(actor=world.users["collector"], campaign=campaign, household=world.household(ZHOUAN))
     services.submission_reopen(actor=operator, submission=second, expected_version=second.version, reason="更正")
     closure.refresh_from_db()
-    assert not closure.is_closed and closure.reopen_reason == "更正"
+    assert not closure.is_closed
+    assert closure.reopen_reason == "更正"
 
 
 def test_an_archive_changed_since_the_submission_is_a_conflict_until_rebased(world: World, campaign: Campaign) -> None:

@@ -2,7 +2,41 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from creditvillage.accounts.roles import Action
+from creditvillage.civility.models import (
+    CivilityRound,
+    CivilityScheme,
+    Evaluation,
+    GroupKind,
+    GroupMember,
+    HouseholdResult,
+    ItemKind,
+    RoundStatus,
+    SchemeVersion,
+    VersionStatus,
+)
+from creditvillage.core.errors import NotFound
+from creditvillage.core.identifiers import mask_resident_id
+from creditvillage.core.scope import Actor, access, code_range
+from creditvillage.registry.models import Household
+
+
+def _latest_closed_rounds(region_prefix: str, year: int | None) -> list[int]:
+    lo, hi = code_range(region_prefix)
+    rounds = CivilityRound.objects.filter(status=RoundStatus.CLOSED, region_id__gte=lo, region_id__lte=hi)
+    if year is not None:
+        rounds = rounds.filter(year=year)
+    latest: dict[str, int] = {}
+    for pk, region_id in rounds.order_by("region_id", "-year", "-closed_at", "-pk").values_list("pk", "region_id"):
+        latest.setdefault(region_id, pk)
+    return list(latest.values())
 
 
 def household_civility_scores(region_prefix: str, year: int | None = None) -> dict[int, Decimal]:
@@ -12,9 +46,223 @@ def household_civility_scores(region_prefix: str, year: int | None = None) -> di
     round are absent. The scoring engine reads this as the ``civility_score`` indicator; scope was
     checked by the caller that started the rating run.
     """
-    return {}  # the civility issue fills this in from closed rounds
+    rounds = _latest_closed_rounds(region_prefix, year)
+    if not rounds:
+        return {}
+    return dict(HouseholdResult.objects.filter(round_id__in=rounds).values_list("household_id", "score"))
 
 
 def household_civility_vetoes(region_prefix: str, year: int | None = None) -> dict[int, str]:
     """Households under ``region_prefix`` with a confirmed one-veto civility item → the written basis."""
-    return {}  # the civility issue fills this in from closed rounds
+    rounds = _latest_closed_rounds(region_prefix, year)
+    if not rounds:
+        return {}
+    return dict(
+        HouseholdResult.objects.filter(round_id__in=rounds, vetoed=True).values_list("household_id", "veto_basis")
+    )
+
+
+# --- Schemes (programme-wide reference data) ------------------------------------------------------------------
+
+
+def scheme_list() -> QuerySet[CivilityScheme]:
+    return CivilityScheme.objects.prefetch_related("versions").order_by("code")
+
+
+def access_version(pk: Any) -> SchemeVersion:
+    try:
+        return SchemeVersion.objects.select_related("scheme").get(pk=int(pk))
+    except (SchemeVersion.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+
+
+def active_versions() -> QuerySet[SchemeVersion]:
+    return SchemeVersion.objects.filter(status=VersionStatus.ACTIVE).select_related("scheme").order_by("scheme__code")
+
+
+def version_table(version: SchemeVersion) -> dict[str, Any]:
+    """The checklist as tables: one per dimension (positive and negative items), then the veto list."""
+    dimensions = []
+    for dimension in version.dimensions.order_by("position").prefetch_related("items"):
+        items = sorted(dimension.items.all(), key=lambda i: i.position)
+        dimensions.append(
+            {
+                "dimension": dimension,
+                "positive": [i for i in items if i.kind == ItemKind.POSITIVE],
+                "negative": [i for i in items if i.kind == ItemKind.NEGATIVE],
+            }
+        )
+    vetoes = list(version.items.filter(kind=ItemKind.VETO).order_by("position"))
+    max_score = None
+    if version.bonus_cap is not None:
+        max_score = version.base_per_dimension * len(dimensions) + version.bonus_cap
+    return {"version": version, "dimensions": dimensions, "vetoes": vetoes, "max_score": max_score}
+
+
+# --- Rounds -----------------------------------------------------------------------------------------------------
+
+
+def round_list(*, actor: Actor, region: str | None = None, year: int | None = None) -> QuerySet[CivilityRound]:
+    rounds = CivilityRound.objects.visible_to(actor, Action.VIEW)
+    if region:
+        lo, hi = code_range(region)
+        rounds = rounds.filter(region_id__gte=lo, region_id__lte=hi)
+    if year:
+        rounds = rounds.filter(year=year)
+    return rounds.select_related("region", "scheme_version__scheme").order_by("-year", "region_id")
+
+
+def access_round(actor: Actor, pk: Any, action: str = Action.VIEW) -> CivilityRound:
+    return access(
+        CivilityRound.objects.select_related("region", "scheme_version__scheme"),
+        actor,
+        pk,
+        action,
+    )
+
+
+def my_memberships(actor: Actor) -> QuerySet[GroupMember]:
+    """The actor's places in evaluation groups of open rounds they may evaluate in."""
+    return (
+        GroupMember.objects.visible_to(actor, Action.EVALUATE)
+        .filter(user_id=getattr(actor, "pk", 0) or 0, group=GroupKind.EVALUATION, round__status=RoundStatus.OPEN)
+        .select_related("round__region")
+        .order_by("-round__year", "round__region_id")
+    )
+
+
+def own_member(actor: Actor, round_: CivilityRound) -> GroupMember | None:
+    return my_memberships(actor).filter(round=round_).first()
+
+
+def households_to_score(actor: Actor, member: GroupMember) -> list[dict[str, Any]]:
+    """The member's households in the round's village: done, to do, or recused (with why)."""
+    from creditvillage.civility.services import recused_households
+
+    recused = recused_households(member)
+    done = dict(Evaluation.objects.filter(member=member).values_list("household_id", "score"))
+    households = (
+        Household.objects.visible_to(actor, Action.EVALUATE)
+        .filter(region_id=member.round.region_id)
+        .order_by("number")
+        .only("pk", "number", "head_name", "region_id")
+    )
+    rows = []
+    for household in households:
+        state = "recused" if household.pk in recused else ("done" if household.pk in done else "todo")
+        rows.append({"household": household, "state": state, "score": done.get(household.pk)})
+    return rows
+
+
+def household_for_scoring(actor: Actor, member: GroupMember, household_id: Any) -> Household:
+    try:
+        return (
+            Household.objects.visible_to(actor, Action.EVALUATE)
+            .filter(region_id=member.round.region_id)
+            .get(pk=int(household_id))
+        )
+    except (Household.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+
+
+def own_evaluation(member: GroupMember, household: Household) -> Evaluation | None:
+    return Evaluation.objects.filter(member=member, household=household).prefetch_related("marks").first()
+
+
+@dataclass
+class MemberProgress:
+    member: GroupMember
+    done: int
+    to_do: int
+    recused: int
+    mean_deviation: Decimal | None
+    compared: int
+    flagged: bool
+
+
+def round_detail(actor: Actor, round_: CivilityRound) -> dict[str, Any]:
+    """Everything the round page shows: groups with masked ID numbers, per-evaluator progress and
+    deviation (live while open, frozen once closed), steps, and results."""
+    from creditvillage.civility.services import missing_steps, recused_households, round_outcome
+
+    members = list(GroupMember.objects.filter(round=round_).select_related("user"))
+    for m in members:
+        m.masked_id = mask_resident_id(m.id_number) if m.id_number else ""  # type: ignore[attr-defined]
+    households = set(Household.objects.filter(region_id=round_.region_id).values_list("pk", flat=True))
+    done = Counter(Evaluation.objects.filter(round=round_).values_list("member_id", flat=True))
+    outcome = round_outcome(round_) if round_.is_open else None
+    progress = []
+    for m in members:
+        if m.group != GroupKind.EVALUATION:
+            continue
+        recused = len(recused_households(m) & households)
+        if outcome is not None:
+            d = outcome.deviations.get(m.pk)
+            mean, compared, flagged = (d.mean, d.households, d.flagged) if d else (None, 0, False)
+        else:
+            mean, compared, flagged = m.mean_deviation, m.compared_households, m.flagged
+        progress.append(
+            MemberProgress(
+                m, done[m.pk], max(0, len(households) - recused - done[m.pk]), recused, mean, compared, flagged
+            )
+        )
+    results = outcome.results if outcome is not None else list(round_.results.order_by("household_id"))
+    names = dict(Household.objects.filter(pk__in=[r.household_id for r in results]).values_list("pk", "head_name"))
+    steps = {s.kind: s for s in round_.steps.all()}
+    return {
+        "round": round_,
+        "groups": {kind: [m for m in members if m.group == kind] for kind in GroupKind.values},
+        "progress": progress,
+        "flagged": [p for p in progress if p.flagged],
+        "steps": [(kind, steps.get(kind)) for kind in round_.step_kinds],
+        "missing_steps": missing_steps(round_),
+        "households": len(households),
+        "scored": len(results),
+        "results": [{"result": r, "head_name": names.get(r.household_id, "")} for r in results],
+        "vetoed": [r for r in results if r.vetoed],
+    }
+
+
+def round_summaries(rounds: list[CivilityRound]) -> dict[int, dict[str, int]]:
+    """Per round: households evaluated and evaluations made (for the lists)."""
+    rows = (
+        Evaluation.objects.filter(round_id__in=[r.pk for r in rounds])
+        .values("round_id")
+        .annotate(evaluations=Count("pk"), households=Count("household_id", distinct=True))
+    )
+    flagged = dict(
+        GroupMember.objects.filter(round_id__in=[r.pk for r in rounds])
+        .values("round_id")
+        .annotate(n=Count("pk", filter=Q(flagged=True)))
+        .values_list("round_id", "n")
+    )
+    return {
+        row["round_id"]: {
+            "evaluations": row["evaluations"],
+            "households": row["households"],
+            "flagged": flagged.get(row["round_id"], 0),
+        }
+        for row in rows
+    }
+
+
+def round_results(actor: Actor, round_: CivilityRound) -> list[dict[str, Any]]:
+    """The frozen results of a closed round (empty while open), as the API gives them."""
+    results = (
+        HouseholdResult.objects.visible_to(actor, Action.VIEW)
+        .filter(round=round_)
+        .select_related("household")
+        .order_by("household__number")
+    )
+    return [
+        {
+            "household_id": r.household_id,
+            "household_number": r.household.number,
+            "head_name": r.household.head_name,
+            "score": r.score,
+            "evaluators": r.evaluators,
+            "vetoed": r.vetoed,
+            "veto_basis": r.veto_basis,
+        }
+        for r in results
+    ]

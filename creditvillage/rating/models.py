@@ -367,6 +367,9 @@ class ObjectionDecision(models.Model):
         verbose_name_plural = _("异议决定")
         constraints = [models.UniqueConstraint(fields=["objection", "level"], name="one_decision_per_level")]
 
+    def __str__(self) -> str:
+        return f"{self.objection_id} {self.level} {self.outcome}"
+
 
 class RatingNotification(ScopedModel):
     """A message to a household about its rating (a decided objection, a correction …)."""

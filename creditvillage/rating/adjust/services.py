@@ -106,6 +106,11 @@ def _registry_grade(rating: Rating) -> None:
         Collective.objects.filter(pk=rating.subject_id).update(grade=rating.grade)
 
 
+def _changes(pairs: dict[str, list[Any]]) -> dict[str, Any]:
+    """``{field: [old, new]}`` with dates and decimals as plain JSON values, unchanged fields dropped."""
+    return audit.diff({k: v[0] for k, v in pairs.items()}, {k: v[1] for k, v in pairs.items()})
+
+
 def _user(actor: Actor | None) -> User | None:
     """The actor as a stored user (None for the system)."""
     return actor if isinstance(actor, User) else None
@@ -199,12 +204,14 @@ def rating_downgrade(
         action="rating.downgraded",
         target=new,
         region_code=new.region_code,
-        changes={
-            "grade": [old.grade, target],
-            "version": [old.version, new.version],
-            "source": [None, source],
-            "adjustment": [None, adjustment.pk],
-        },
+        changes=_changes(
+            {
+                "grade": [old.grade, target],
+                "version": [old.version, new.version],
+                "source": [None, source],
+                "adjustment": [None, adjustment.pk],
+            }
+        ),
         reason=reason,
     )
     return new
@@ -255,7 +262,7 @@ def _rescore(*, actor: Actor | None, rating_before: Rating, reason: str) -> Rati
         action="rating.rescored",
         target=new,
         region_code=new.region_code,
-        changes={"grade": [current.grade, grade], "version": [current.version, new.version]},
+        changes=_changes({"grade": [current.grade, grade], "version": [current.version, new.version]}),
         reason=reason,
     )
     return new
@@ -328,11 +335,13 @@ def negative_list_import(*, actor: Actor, data: bytes, reason: str) -> ImportRes
             actor=actor,
             action="negative_entry.created",
             target=entry,
-            changes={
-                "source": [None, row.source],
-                "listed_on": [None, row.listed_on],
-                "expires_on": [None, row.expires_on],
-            },
+            changes=_changes(
+                {
+                    "source": [None, row.source],
+                    "listed_on": [None, row.listed_on],
+                    "expires_on": [None, row.expires_on],
+                }
+            ),
             reason=reason,
         )
         entries.append(entry)
@@ -341,7 +350,7 @@ def negative_list_import(*, actor: Actor, data: bytes, reason: str) -> ImportRes
         actor=actor,
         action="negative_list.imported",
         target=entries[0],
-        changes={"entries": [0, len(entries)], "downgraded": [0, downgraded]},
+        changes=_changes({"entries": [0, len(entries)], "downgraded": [0, downgraded]}),
         reason=reason,
     )
     return ImportResult(created=len(entries), downgraded=downgraded)
@@ -476,7 +485,7 @@ def repair_apply(
         action="repair.applied",
         target=application,
         region_code=application.region_code,
-        changes={"status": [None, application.status], "entry": [None, getattr(entry, "pk", None)]},
+        changes=_changes({"status": [None, application.status], "entry": [None, getattr(entry, "pk", None)]}),
         reason=text[:200],
     )
     return application
@@ -540,7 +549,7 @@ def repair_village_review(
         action="repair.village_reviewed",
         target=application,
         region_code=application.region_code,
-        changes={"status": [RepairStatus.SUBMITTED, status]},
+        changes=_changes({"status": [RepairStatus.SUBMITTED, status]}),
         reason=opinion,
     )
     return application
@@ -588,10 +597,12 @@ def repair_township_decide(
         action="repair.township_decided",
         target=application,
         region_code=application.region_code,
-        changes={
-            "status": [RepairStatus.VILLAGE_REVIEWED, fields["status"]],
-            "publicity_ends": [None, fields.get("publicity_ends")],
-        },
+        changes=_changes(
+            {
+                "status": [RepairStatus.VILLAGE_REVIEWED, fields["status"]],
+                "publicity_ends": [None, fields.get("publicity_ends")],
+            }
+        ),
         reason=opinion,
     )
     return application
@@ -625,7 +636,7 @@ def repair_complete(*, actor: Actor | None, application: RepairApplication) -> R
             action="negative_entry.repaired",
             target=entry,
             region_code=household.region_id,
-            changes={"repaired_at": [None, now]},
+            changes=_changes({"repaired_at": [None, now]}),
             reason=_("信用修复申请#%(pk)s公示期满") % {"pk": application.pk},
         )
     adjustments = RatingAdjustment.objects.filter(
@@ -652,10 +663,12 @@ def repair_complete(*, actor: Actor | None, application: RepairApplication) -> R
         action="repair.effective",
         target=application,
         region_code=application.region_code,
-        changes={
-            "status": [RepairStatus.PUBLICITY, RepairStatus.EFFECTIVE],
-            "new_rating": [None, getattr(new_rating, "pk", None)],
-        },
+        changes=_changes(
+            {
+                "status": [RepairStatus.PUBLICITY, RepairStatus.EFFECTIVE],
+                "new_rating": [None, getattr(new_rating, "pk", None)],
+            }
+        ),
         reason=_("公示期满，修复生效"),
     )
     return application
@@ -702,7 +715,7 @@ def negative_items_expire(*, today: dt.date | None = None) -> dict[str, int]:
             actor=None,
             action="negative_entry.expired",
             target=entry,
-            changes={"expires_on": [None, entry.expires_on]},
+            changes=_changes({"expires_on": [None, entry.expires_on]}),
             reason=_("负面信息保存期满5年"),
         )
         counts["entries"] += 1
@@ -720,7 +733,7 @@ def negative_items_expire(*, today: dt.date | None = None) -> dict[str, int]:
             action="adjustment.expired",
             target=adjustment,
             region_code=adjustment.region_code,
-            changes={"expired_at": [None, now]},
+            changes=_changes({"expired_at": [None, now]}),
             reason=_("负面信息保存期满5年"),
         )
         current = current_rating(subject_type=adjustment.subject_type, subject_id=adjustment.subject_id)

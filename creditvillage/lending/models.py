@@ -1,4 +1,10 @@
-"""Banks and households' consents. Credit products, grants and loans arrive with the lending issue."""
+"""Lending (信贷): banks, consents, credit products, credit lines, loans, repayments, risk sharing.
+
+Money is integer fen everywhere (``*_fen``); rates are ``Decimal`` percents (``4.1400`` = 4.14%).
+Regional rows subclass ``ScopedModel``. A bank officer's grant (``Grant.bank_id``) sees a row only
+when the row belongs to the officer's bank *and*, for a household's row, the household has an
+active consent naming that bank (``scope_bank_q``).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,28 @@ from django.utils.translation import gettext_lazy as _
 
 from creditvillage.core.scope import ScopedManager, ScopedModel
 
-__all__ = ["Bank", "Consent"]
+__all__ = [
+    "Bank",
+    "Consent",
+    "ConsentChannel",
+    "LineStatus",
+    "LoanStatus",
+    "MovementKind",
+    "RateMode",
+    "RepaymentSource",
+    "CreditLine",
+    "CreditProduct",
+    "FundMovement",
+    "IdempotencyRecord",
+    "Installment",
+    "Loan",
+    "LossShare",
+    "ProductTier",
+    "RatingFeedback",
+    "Repayment",
+    "RiskFund",
+    "VillageGrant",
+]
 
 
 class Bank(models.Model):
@@ -19,6 +46,9 @@ class Bank(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     short_name = models.CharField(_("简称"), max_length=32)
     regions = models.ManyToManyField("regions.Region", verbose_name=_("服务区域"), related_name="banks")
+    # Maker-checker: an approval above this amount needs a second officer (Fineract's maker-checker).
+    checker_above_fen = models.BigIntegerField(_("复核起点（分）"), default=20_000_000)
+    default_after_days = models.PositiveSmallIntegerField(_("逾期多少天视为违约"), default=90)
 
     class Meta:
         verbose_name = _("金融机构")
@@ -26,6 +56,11 @@ class Bank(models.Model):
 
     def __str__(self) -> str:
         return self.short_name or self.name
+
+
+class ConsentChannel(models.TextChoices):
+    PHONE = "phone", _("手机端授权")
+    PAPER = "paper", _("纸质授权（村代录）")
 
 
 class Consent(ScopedModel):
@@ -41,6 +76,16 @@ class Consent(ScopedModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    channel = models.CharField(_("授权方式"), max_length=16, choices=ConsentChannel.choices, default="paper")
+    signature = models.FileField(_("签字扫描件"), upload_to="lending/consents/%Y/%m/", blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("撤回人"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -66,3 +111,27 @@ class Consent(ScopedModel):
     @classmethod
     def scope_bank_q(cls, bank_id: int) -> Q | None:
         return Q(bank_id=bank_id)
+
+
+# The rest of the app's models live in their own modules (files stay short).
+from creditvillage.lending.credit_models import (  # noqa: E402
+    CreditLine,
+    CreditProduct,
+    FundMovement,
+    IdempotencyRecord,
+    LineStatus,
+    LossShare,
+    MovementKind,
+    ProductTier,
+    RateMode,
+    RiskFund,
+    VillageGrant,
+)
+from creditvillage.lending.loan_models import (  # noqa: E402
+    Installment,
+    Loan,
+    LoanStatus,
+    RatingFeedback,
+    Repayment,
+    RepaymentSource,
+)

@@ -18,6 +18,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from creditvillage.core.identifiers import validate_resident_id
@@ -25,36 +26,20 @@ from creditvillage.core.identifiers import validate_resident_id
 # --- Completeness ---
 
 # What a household archive must hold (seed 000: 一户一档 covers members, assets, income, business).
-REQUIRED_HOUSEHOLD_FIELDS: Final = (
-    "head_name",
-    "member_count",
-    "address",
-    "phone",
-    "main_business",
-    "annual_income_fen",
-    "assets_value_fen",
-)
-REQUIRED_PERSON_FIELDS: Final = (
-    "name",
-    "id_number",
-    "relation",
-    "sex",
-    "birth_date",
-    "political_status",
-    "education",
-    "occupation",
-)
-# Counts and amounts of 0 are what an untouched form holds, not an answer.
-ZERO_IS_EMPTY: Final = frozenset({"member_count", "annual_income_fen", "assets_value_fen"})
+# The archive has the submission shape of ``collection/archive.py``: ``{"household": {...},
+# "members": [...], "assets": [...], "incomes": [...], ...}``.
+REQUIRED_HOUSEHOLD_FIELDS: Final = ("address", "phone", "main_business")
+REQUIRED_SECTIONS: Final = ("members", "assets", "incomes")
+REQUIRED_MEMBER_FIELDS: Final = ("name", "id_number", "relation", "political_status", "education", "occupation")
 
 
-def is_filled(name: str, value: Any) -> bool:
-    """Whether a field holds an answer: not None, not blank text, and not 0 where 0 means untouched."""
+def is_filled(value: Any) -> bool:
+    """Whether a field holds an answer: not None and not blank text."""
     if value is None:
         return False
     if isinstance(value, str):
         return bool(value.strip())
-    return not (name in ZERO_IS_EMPTY and value == 0)
+    return True
 
 
 @dataclass(frozen=True)
@@ -77,18 +62,36 @@ class Completeness:
 
 
 def record_completeness(values: Mapping[str, Any], required: Sequence[str]) -> Completeness:
-    return Completeness(sum(is_filled(name, values.get(name)) for name in required), len(required))
+    return Completeness(sum(is_filled(values.get(name)) for name in required), len(required))
 
 
-def household_completeness(household: Mapping[str, Any], members: Iterable[Mapping[str, Any]]) -> Completeness:
-    """The household's required fields plus each member's; a household without members misses one whole member."""
-    total = record_completeness(household, REQUIRED_HOUSEHOLD_FIELDS)
-    members = list(members)
+def archive_completeness(archive: Mapping[str, Any]) -> Completeness:
+    """Required household fields, one per required section (members, assets, incomes), and each member's fields.
+
+    An archive without members misses the section and one whole member's fields.
+    """
+    total = record_completeness(archive.get("household") or {}, REQUIRED_HOUSEHOLD_FIELDS)
+    total = total + Completeness(sum(bool(archive.get(name)) for name in REQUIRED_SECTIONS), len(REQUIRED_SECTIONS))
+    members = list(archive.get("members") or [])
     if not members:
-        return total + Completeness(0, len(REQUIRED_PERSON_FIELDS))
+        return total + Completeness(0, len(REQUIRED_MEMBER_FIELDS))
     for member in members:
-        total = total + record_completeness(member, REQUIRED_PERSON_FIELDS)
+        total = total + record_completeness(member, REQUIRED_MEMBER_FIELDS)
     return total
+
+
+def archive_fingerprint(archive: Mapping[str, Any]) -> str | None:
+    """:func:`answers_fingerprint` of an archive's assets and incomes."""
+    assets = [(a.get("kind"), a.get("quantity"), a.get("value_fen")) for a in archive.get("assets") or []]
+    incomes = [(i.get("source"), i.get("amount_fen")) for i in archive.get("incomes") or []]
+    return answers_fingerprint(assets, incomes)
+
+
+def archive_totals(archive: Mapping[str, Any]) -> tuple[int, int]:
+    """The archive's income and asset totals in fen (sums of its rows)."""
+    income = sum(int(i.get("amount_fen") or 0) for i in archive.get("incomes") or [])
+    assets = sum(int(a.get("value_fen") or 0) for a in archive.get("assets") or [])
+    return income, assets
 
 
 # --- Identical answers ---
@@ -102,12 +105,20 @@ def answers_fingerprint(
     ``assets``: ``(kind, quantity, value_fen)``; ``incomes``: ``(source, amount_fen)``; ``totals``: the
     household's own totals. Two households with the same digest answered the same down to the fen.
     """
-    assets = sorted(tuple(str(v) for v in a) for a in assets)
-    incomes = sorted(tuple(str(v) for v in i) for i in incomes)
-    if not assets and not incomes:
+    asset_rows = sorted(tuple(_plain(v) for v in a) for a in assets)
+    income_rows = sorted(tuple(_plain(v) for v in i) for i in incomes)
+    if not asset_rows and not income_rows:
         return None
-    text = repr((assets, incomes, tuple(str(v) for v in totals)))
+    text = repr((asset_rows, income_rows, tuple(_plain(v) for v in totals)))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plain(value: Any) -> str:
+    """Quantities compare as numbers: ``"8"``, ``"8.00"`` and ``Decimal("8.0")`` are one answer."""
+    try:
+        return str(Decimal(str(value)).normalize())
+    except (InvalidOperation, ValueError):
+        return str(value)
 
 
 def identical_groups(fingerprints: Mapping[int, str | None]) -> list[list[int]]:

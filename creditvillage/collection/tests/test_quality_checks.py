@@ -7,8 +7,10 @@ import datetime as dt
 from creditvillage.collection.quality_checks import (
     Completeness,
     answers_fingerprint,
+    archive_completeness,
+    archive_fingerprint,
+    archive_totals,
     fast_bursts,
-    household_completeness,
     id_inconsistencies,
     identical_groups,
     is_filled,
@@ -24,51 +26,57 @@ def make_id(birth: str, seq: int) -> str:
     return body + resident_id_check_char(body)
 
 
-FULL_HOUSEHOLD = {
-    "head_name": "张三",
-    "member_count": 3,
-    "address": "周庵村1号",
-    "phone": "13800138000",
-    "main_business": "水稻",
-    "annual_income_fen": 5_000_000,
-    "assets_value_fen": 20_000_000,
-}
-FULL_PERSON = {
+FULL_MEMBER = {
     "name": "张三",
     "id_number": make_id("19700101", 11),
     "relation": "head",
-    "sex": "male",
-    "birth_date": dt.date(1970, 1, 1),
     "political_status": "masses",
     "education": "junior",
     "occupation": "务农",
 }
+FULL_ARCHIVE = {
+    "household": {"address": "周庵村1号", "phone": "13800138000", "main_business": "水稻"},
+    "members": [FULL_MEMBER],
+    "assets": [{"kind": "house", "quantity": "120", "value_fen": 30_000_000}],
+    "incomes": [{"year": 2025, "source": "farming", "amount_fen": 4_000_000}],
+}
 
 
-def test_is_filled_treats_blank_and_untouched_zero_as_empty() -> None:
-    assert not is_filled("address", "  ")
-    assert not is_filled("member_count", 0)
-    assert not is_filled("phone", None)
-    assert is_filled("debts_fen", 0)  # a real answer: no debts
-    assert is_filled("address", "周庵村")
+def test_is_filled_treats_blank_as_empty() -> None:
+    assert not is_filled("  ")
+    assert not is_filled(None)
+    assert is_filled(0)  # a real answer: no debts
+    assert is_filled("周庵村")
 
 
-def test_complete_household_is_100_percent() -> None:
-    result = household_completeness(FULL_HOUSEHOLD, [FULL_PERSON])
-    assert result == Completeness(15, 15)
+def test_complete_archive_is_100_percent() -> None:
+    result = archive_completeness(FULL_ARCHIVE)
+    assert result == Completeness(12, 12)
     assert result.percent == 100
 
 
 def test_missing_fields_lower_completeness() -> None:
-    household = {**FULL_HOUSEHOLD, "phone": "", "address": ""}
-    person = {**FULL_PERSON, "education": "", "occupation": ""}
-    result = household_completeness(household, [person, FULL_PERSON])
-    assert result == Completeness(7 - 2 + 8 - 2 + 8, 7 + 16)
-    assert result.percent == 83  # 19 / 23
+    archive = {
+        **FULL_ARCHIVE,
+        "household": {"address": "", "phone": "13800138000", "main_business": " "},
+        "members": [{**FULL_MEMBER, "education": "", "occupation": ""}, FULL_MEMBER],
+        "assets": [],
+    }
+    result = archive_completeness(archive)
+    assert result == Completeness(1 + 2 + 4 + 6, 3 + 3 + 12)
+    assert result.percent == 72  # 13 / 18
 
 
-def test_household_without_members_misses_a_whole_member() -> None:
-    assert household_completeness(FULL_HOUSEHOLD, []) == Completeness(7, 15)
+def test_archive_without_members_misses_a_whole_member() -> None:
+    assert archive_completeness({**FULL_ARCHIVE, "members": []}) == Completeness(5, 12)
+    assert archive_completeness({}) == Completeness(0, 12)
+
+
+def test_archive_fingerprint_and_totals() -> None:
+    same = {**FULL_ARCHIVE, "assets": [{"kind": "house", "quantity": "120.00", "value_fen": 30_000_000}]}
+    assert archive_fingerprint(same) == archive_fingerprint(FULL_ARCHIVE)
+    assert archive_fingerprint({**FULL_ARCHIVE, "incomes": []}) != archive_fingerprint(FULL_ARCHIVE)
+    assert archive_totals(FULL_ARCHIVE) == (4_000_000, 30_000_000)
 
 
 def test_identical_answers_are_grouped_and_different_ones_are_not() -> None:

@@ -93,6 +93,13 @@ def access_submission(actor: Actor | None, pk: Any, action: str = Action.VIEW) -
     return access(queryset, actor, pk, action)
 
 
+def submission_for(
+    *, actor: Actor | None, campaign: Campaign, household: Household, action: str = Action.VIEW
+) -> Submission | None:
+    """The household's submission in the campaign, if the actor may ``action`` it."""
+    return Submission.objects.visible_to(actor, action).filter(campaign=campaign, household=household).first()
+
+
 def submission_diff(submission: Submission, *, actor: Actor | None = None) -> list[dict[str, Any]]:
     """Field-by-field old/new against the previous verified version (the submission's base).
 

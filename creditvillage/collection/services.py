@@ -41,7 +41,7 @@ from creditvillage.collection.models import (
 from creditvillage.core import audit
 from creditvillage.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from creditvillage.core.identifiers import validate_resident_id
-from creditvillage.core.scope import Actor, can
+from creditvillage.core.scope import Actor, can, significant_prefix
 from creditvillage.regions.models import Region
 from creditvillage.registry import services as registry_services
 from creditvillage.registry.choices import ArchiveStatus, Channel
@@ -164,9 +164,8 @@ def _closed_village(campaign_id: int, village_id: str) -> bool:
     ).exists()
 
 
-def _in_campaign(campaign: Campaign, region_code: str) -> bool:
-    from creditvillage.core.scope import significant_prefix
-
+def in_campaign(campaign: Campaign, region_code: str) -> bool:
+    """Whether a region (a household's village) lies under the campaign's region."""
     return region_code.startswith(significant_prefix(campaign.region_id))
 
 
@@ -184,7 +183,7 @@ def submission_start(
     household = Household.objects.select_for_update().get(pk=household.pk)
     if not can(actor, Action.CHANGE, household) or not can(actor, Action.VIEW, campaign):
         raise NotFound()
-    if not _in_campaign(campaign, household.region_id):
+    if not in_campaign(campaign, household.region_id):
         raise NotFound()
     existing = Submission.objects.filter(
         campaign=campaign, subject_type=SubjectType.HOUSEHOLD, subject_id=household.pk
@@ -283,7 +282,7 @@ def submission_declare(*, actor: Actor, campaign: Campaign, household: Household
     household = Household.objects.select_for_update().get(pk=household.pk)
     if not can(actor, Action.APPLY, household) or not can(actor, Action.VIEW, campaign):
         raise NotFound()
-    if not _in_campaign(campaign, household.region_id):
+    if not in_campaign(campaign, household.region_id):
         raise NotFound()
     _open_campaign(campaign)
     clean = _check_data(data, complete=True)
@@ -612,7 +611,7 @@ def village_close(*, actor: Actor, campaign: Campaign, village: Region) -> Villa
     """Close a village for a campaign: only when it has submissions and all are verified."""
     if not can(actor, Action.VERIFY, village) or not can(actor, Action.VIEW, campaign):
         raise NotFound()
-    if village.level != "village" or not _in_campaign(campaign, village.code):
+    if village.level != "village" or not in_campaign(campaign, village.code):
         raise ValidationFailed(_("只能关闭本批次范围内的村"), {"field": "village"})
     submissions = Submission.objects.select_for_update().filter(campaign=campaign, region_id=village.code)
     states = list(submissions.values_list("state", flat=True))
@@ -675,7 +674,7 @@ def spot_check_draw(
     """
     if not can(actor, Action.AUDIT, village) or not can(actor, Action.VIEW, campaign):
         raise NotFound()
-    if village.level != "village" or not _in_campaign(campaign, village.code):
+    if village.level != "village" or not in_campaign(campaign, village.code):
         raise ValidationFailed(_("只能抽查本批次范围内的村"), {"field": "village"})
     try:
         value = Decimal(str(ratio)) if ratio is not None and str(ratio) != "" else campaign.spot_check_ratio

@@ -230,7 +230,7 @@ def _engine_grade(rating: Rating) -> tuple[str, Decimal, bool] | None:
     return str(result.grade), Decimal(str(result.score)), bool(result.vetoed)
 
 
-def _rescore(*, actor: Actor | None, rating_before: Rating, reason: str) -> Rating | None:
+def _rescore(*, actor: Actor | None, rating_before: Rating, reason: str, on: dt.date | None = None) -> Rating | None:
     """Re-score a subject after a repair or an expiry: write a new final rating version.
 
     Uses the scoring engine when it can score one subject; otherwise the grade the score earns in
@@ -247,7 +247,7 @@ def _rescore(*, actor: Actor | None, rating_before: Rating, reason: str) -> Rati
         repaired_at__isnull=True,
         expired_at__isnull=True,
         source__in=VETO_SOURCES,
-    ).exists() or _listed(current)
+    ).exists() or _listed(current, on)
     engine = _engine_grade(current)
     if engine is not None:
         grade, score, vetoed = engine
@@ -268,7 +268,7 @@ def _rescore(*, actor: Actor | None, rating_before: Rating, reason: str) -> Rati
     return new
 
 
-def _listed(rating: Rating) -> bool:
+def _listed(rating: Rating, on: dt.date | None = None) -> bool:
     """Whether an active negative-list entry still hits the rated subject."""
     numbers: list[str]
     if rating.subject_type == "household":
@@ -279,7 +279,7 @@ def _listed(rating: Rating) -> bool:
         numbers = list(Collective.objects.filter(pk=rating.subject_id).values_list("uscc", flat=True))
     else:
         return False
-    return negative_list_active().filter(id_number__in=numbers).exists()
+    return negative_list_active(on).filter(id_number__in=numbers).exists()
 
 
 # --- The negative list -------------------------------------------------------------------------
@@ -738,7 +738,7 @@ def negative_items_expire(*, today: dt.date | None = None) -> dict[str, int]:
         )
         current = current_rating(subject_type=adjustment.subject_type, subject_id=adjustment.subject_id)
         if current is not None and current.pk == adjustment.to_rating_id:
-            _rescore(actor=None, rating_before=adjustment.from_rating, reason=_("负面信息到期后重新评定"))
+            _rescore(actor=None, rating_before=adjustment.from_rating, reason=_("负面信息到期后重新评定"), on=day)
             counts["rescored"] += 1
     return counts
 

@@ -71,7 +71,7 @@ def test_the_full_repair_flow_restores_the_grade_and_hides_the_item(world: World
     assert repairable_items(household=household)[0]["pk"] == entry.pk
     application = apply(world, household, entry)
     assert application.status == RepairStatus.SUBMITTED
-    assert application.evidence_file.name.endswith(".png")
+    assert str(application.evidence_file.name).endswith(".png")
     repair_village_review(
         actor=world.users["village_operator"], application=application, approve=True, opinion="经村评议小组复核属实"
     )
@@ -210,8 +210,8 @@ def test_application_refusals(world: World, vetoed: tuple) -> None:
             evidence_text=text,
             evidence_file=exe,
         )
+    unrelated = list_member(other)
     with pytest.raises(NotFound):  # an entry that does not hit this household
-        unrelated = list_member(other)
         repair_apply(
             actor=world.users["household"], household=household, negative_entry_id=unrelated.pk, evidence_text=text
         )
@@ -234,7 +234,9 @@ def test_repair_of_a_loan_default_adjustment(world: World, settings: object, tmp
     )
     adjustment = RatingAdjustment.objects.get()
     items = repairable_items(household=household)
-    assert items == [{"kind": "adjustment", "pk": adjustment.pk, "label": "贷款违约（%s）" % adjustment.occurred_on}]
+    assert items == [
+        {"kind": "adjustment", "pk": adjustment.pk, "label": f"贷款违约（{adjustment.occurred_on:%Y-%m-%d}）"}
+    ]
     application = repair_apply(
         actor=world.users["household"],
         household=household,

@@ -24,7 +24,8 @@ from creditvillage.civility.models import (
 )
 from creditvillage.core.errors import NotFound
 from creditvillage.core.identifiers import mask_resident_id
-from creditvillage.core.scope import Actor, access, code_range
+from creditvillage.core.scope import Actor, access, code_range, significant_prefix
+from creditvillage.regions.selectors import access_region
 from creditvillage.registry.models import Household
 
 
@@ -103,9 +104,10 @@ def version_table(version: SchemeVersion) -> dict[str, Any]:
 
 
 def round_list(*, actor: Actor, region: str | None = None, year: int | None = None) -> QuerySet[CivilityRound]:
+    """Rounds the actor may see, under ``region`` (a code the actor may see, else NotFound) and of ``year``."""
     rounds = CivilityRound.objects.visible_to(actor, Action.VIEW)
     if region:
-        lo, hi = code_range(region)
+        lo, hi = code_range(significant_prefix(access_region(actor, region).code))
         rounds = rounds.filter(region_id__gte=lo, region_id__lte=hi)
     if year:
         rounds = rounds.filter(year=year)
@@ -266,3 +268,71 @@ def round_results(actor: Actor, round_: CivilityRound) -> list[dict[str, Any]]:
         }
         for r in results
     ]
+
+
+# --- Choices for the forms ------------------------------------------------------------------------------------
+
+
+def villages_to_manage(actor: Actor) -> list[tuple[str, str]]:
+    """Villages where the actor may open rounds (``change``), at most 2,000, in code order."""
+    from creditvillage.regions.choices import RegionLevel
+    from creditvillage.regions.models import Region
+
+    rows = (
+        Region.objects.visible_to(actor, Action.CHANGE)
+        .filter(level=RegionLevel.VILLAGE)
+        .select_related("parent")
+        .order_by("code")[:2000]
+    )
+    return [(r.code, f"{r.parent.name if r.parent else ''}{r.name}") for r in rows]
+
+
+def evaluator_choices(round_: CivilityRound) -> list[tuple[str, str]]:
+    """Logins holding the evaluator role over the round's village (its own or a parent region)."""
+    from creditvillage.accounts.models import RoleAssignment
+    from creditvillage.accounts.roles import Role
+
+    code = round_.region_id
+    prefixes = {code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)}
+    assignments = (
+        RoleAssignment.objects.filter(role=Role.EVALUATOR, is_active=True, region_id__in=prefixes)
+        .select_related("user")
+        .order_by("user__username")
+    )
+    taken = set(round_.members.filter(group=GroupKind.EVALUATION).values_list("user_id", flat=True))
+    return [(str(a.user_id), f"{a.user} ({a.user.username})") for a in assignments if a.user_id not in taken]
+
+
+def village_household_choices(actor: Actor, round_: CivilityRound) -> list[tuple[str, str]]:
+    rows = (
+        Household.objects.visible_to(actor, Action.CHANGE)
+        .filter(region_id=round_.region_id)
+        .order_by("number")
+        .values_list("pk", "number", "head_name")
+    )
+    return [(str(pk), f"{head}（{number}）") for pk, number, head in rows]
+
+
+def round_relatives(actor: Actor, round_: CivilityRound) -> list[dict[str, Any]]:
+    """Recorded relatives of this round's members (masked ID numbers), for the recusal page."""
+    from creditvillage.civility.models import Relative
+
+    members = {m.id_number: m for m in round_.members.exclude(id_number="")}
+    rows = (
+        Relative.objects.visible_to(actor, Action.VIEW)
+        .filter(id_number__in=list(members))
+        .select_related("household")
+        .order_by("household__number")
+    )
+    return [{"member": members[r.id_number], "relative": r} for r in rows]
+
+
+def household_for_change(actor: Actor, round_: CivilityRound, household_id: Any) -> Household:
+    try:
+        return (
+            Household.objects.visible_to(actor, Action.CHANGE)
+            .filter(region_id=round_.region_id)
+            .get(pk=int(household_id))
+        )
+    except (Household.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc

@@ -25,7 +25,7 @@ from creditvillage.collection.models import (
     VillageClosure,
 )
 from creditvillage.core.scope import Actor, access, code_range, significant_prefix
-from creditvillage.regions.models import Region
+from creditvillage.regions.models import Grid, Region, VillagerGroup
 from creditvillage.regions.selectors import access_region
 
 __all__ = [
@@ -329,3 +329,30 @@ def collector_worklist(*, actor: User, campaign: Campaign, stage: str = "", toda
         )
     items.sort(key=lambda item: (STAGE_ORDER[item.stage], item.number))
     return Worklist(campaign=campaign, items=items, counts=counts, days_left=days_left(campaign.archives_due, today))
+
+
+def campaign_collectors(*, actor: Actor | None, campaign: Campaign) -> QuerySet[User]:
+    """Users with an active collector or village-operator role in a region the actor manages, inside the campaign."""
+    lo, hi = code_range(campaign.region.prefix)
+    regions = Region.objects.visible_to(actor, Action.MANAGE_USERS).filter(code__gte=lo, code__lte=hi).values("code")
+    return (
+        User.objects.filter(
+            is_active=True,
+            role_assignments__is_active=True,
+            role_assignments__role__in=["collector", "village_operator"],
+            role_assignments__region_id__in=regions,
+        )
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+def campaign_places(*, actor: Actor | None, campaign: Campaign) -> tuple[QuerySet[Grid], QuerySet[VillagerGroup]]:
+    """Grids and villager groups inside the campaign that the actor may assign (manage_users there)."""
+    lo, hi = code_range(campaign.region.prefix)
+    grids = Grid.objects.visible_to(actor, Action.MANAGE_USERS).filter(village_id__gte=lo, village_id__lte=hi)
+    groups = VillagerGroup.objects.visible_to(actor, Action.MANAGE_USERS).filter(village_id__gte=lo, village_id__lte=hi)
+    return (
+        grids.select_related("village").order_by("village_id", "number"),
+        groups.select_related("village").order_by("village_id", "number"),
+    )

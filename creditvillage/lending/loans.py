@@ -468,7 +468,12 @@ def _deliver_feedback(feedback: RatingFeedback, loan: Loan) -> None:
     try:
         with transaction.atomic():
             downgrade(
-                actor=None, subject_type="household", subject_id=loan.household_id, reason=reason, source="lending"
+                actor=None,
+                subject_type="household",
+                subject_id=loan.household_id,
+                reason=reason,
+                source="loan_default",
+                occurred_on=loan.defaulted_on,
             )
     except DomainError as exc:  # e.g. no final rating to downgrade: keep the feedback, note why
         feedback.message = f"{exc.code}: {exc.message}"[:300]

@@ -198,6 +198,14 @@ def test_overdue_days_then_default_feeds_back(world: World, product: CreditProdu
     assert feedback.household_id == loan.household_id
     assert feedback.overdue_days == 91
     assert AuditEvent.objects.filter(action="lending.loan_default", target_id=str(loan.pk)).count() == 1
+    # Delivered to dynamic adjustment: the rating was downgraded and the line followed it.
+    assert feedback.delivered, feedback.message
+    from creditvillage.rating.selectors import current_rating
+
+    current = current_rating(subject_type="household", subject_id=loan.household_id)
+    assert current is not None
+    assert current.grade != "AAA"
+    assert CreditLine.objects.get(pk=loan.line_id).status != "active"
     # Refreshing again changes nothing and sends nothing twice.
     loans.loan_refresh_overdue(loan=loan, today=dt.date(2026, 6, 1))
     assert RatingFeedback.objects.count() == 1

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+YUAN_FIELD: dict[str, Any] = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
+
+
+class ConsentForm(forms.Form):
+    bank = forms.TypedChoiceField(label=_("金融机构"), coerce=int)
+    purpose = forms.CharField(label=_("授权用途"), max_length=100, initial="信用评定结果查询与授信审批")
+
+    def __init__(self, *args: Any, banks: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["bank"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared just above
+        field.choices = banks
+
+
+class PaperConsentForm(ConsentForm):
+    household = forms.IntegerField(label=_("农户编号（系统内码）"), min_value=1)
+    signature = forms.FileField(label=_("签字扫描件（JPG、PNG 或 PDF）"))
+
+
+class ApplyForm(forms.Form):
+    amount = forms.DecimalField(label=_("申请金额（元）"), **YUAN_FIELD)
+    term_months = forms.IntegerField(label=_("期限（月）"), min_value=1, max_value=60, initial=12)
+    purpose = forms.CharField(label=_("贷款用途"), max_length=200)
+    id_document = forms.FileField(label=_("身份证（照片或PDF）"))
+    certificate = forms.FileField(label=_("信用证书（照片或PDF）"))
+
+
+class DecisionForm(forms.Form):
+    approve = forms.TypedChoiceField(
+        label=_("审批结果"), choices=[("1", _("批准")), ("0", _("拒绝"))], coerce=lambda v: v == "1"
+    )
+    amount = forms.DecimalField(label=_("批准金额（元）"), required=False, **YUAN_FIELD)
+    rate_pct = forms.DecimalField(label=_("年利率（%）"), required=False, max_digits=7, decimal_places=4)
+    term_months = forms.IntegerField(label=_("期限（月）"), required=False, min_value=1, max_value=60)
+    reason = forms.CharField(label=_("意见或拒绝原因"), max_length=200, required=False)
+
+
+class RecommendForm(forms.Form):
+    note = forms.CharField(label=_("推荐意见"), max_length=200)
+
+
+class RepaymentForm(forms.Form):
+    amount = forms.DecimalField(label=_("还款金额（元）"), **YUAN_FIELD)
+    paid_on = forms.DateField(label=_("还款日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(label=_("流水号"), max_length=64)

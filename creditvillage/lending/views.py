@@ -1,0 +1,338 @@
+"""Lending pages: the home (bank officer, village, household), products, whole-village grant
+preview/confirm and its printable list, consents, applications and the loan page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from creditvillage.accounts.http import AuthedRequest
+from creditvillage.accounts.roles import Action
+from creditvillage.core.errors import DomainError, NotFound
+from creditvillage.core.errors import PermissionDenied as DomainPermissionDenied
+from creditvillage.core.money import yuan_to_fen
+from creditvillage.core.scope import access
+from creditvillage.lending import loans, selectors, services
+from creditvillage.lending.access import household_grant, is_bank_officer, may_recommend, require_lend
+from creditvillage.lending.forms import (
+    ApplyForm,
+    ConsentForm,
+    DecisionForm,
+    PaperConsentForm,
+    RecommendForm,
+    RepaymentForm,
+)
+from creditvillage.lending.models import Bank, LoanStatus
+from creditvillage.registry.models import Household
+
+
+def _domain(exc: DomainError) -> Exception:
+    if isinstance(exc, NotFound):
+        return Http404()
+    if isinstance(exc, DomainPermissionDenied):
+        return PermissionDenied()
+    return exc
+
+
+@login_required
+def home(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    own = household_grant(user)
+    officer = is_bank_officer(user) or user.is_superuser
+    party = bool(selectors.party_regions(actor=user))
+    if not (own or officer or party or user.has_action(Action.VIEW)):
+        raise PermissionDenied
+    context: dict[str, Any] = {"is_household": own is not None, "is_officer": officer, "is_party": party}
+    if own is not None:
+        context["my_lines"] = selectors.own_lines(actor=user)
+        context["my_loans"] = list(selectors.loans(actor=user)[:20])
+        context["my_consents"] = list(selectors.consents(actor=user, household_id=own.household_id))
+    if officer:
+        context["products"] = list(selectors.own_products(actor=user))
+        context["villages"] = _grant_villages(user)
+    if officer or party or own is None:
+        context["pipeline"] = list(selectors.loans(actor=user).exclude(status=LoanStatus.WITHDRAWN)[:50])
+        context["counts"] = selectors.pipeline_counts(actor=user)
+        lines = selectors.lines(actor=user)
+        context["figures"] = selectors.lending_figures(lines, selectors.loans(actor=user))
+        context["grants"] = list(selectors.village_grants(actor=user)[:10])
+    return render(request, "lending/home.html", context)
+
+
+def _grant_villages(user: Any) -> list[Any]:
+    """Villages an officer may grant in: in its scope and its bank's service area."""
+    from creditvillage.lending.access import bank_grants
+    from creditvillage.regions.models import Region
+
+    grants = bank_grants(user)
+    banks = {b.pk: b for b in Bank.objects.filter(pk__in={g.bank_id for g in grants}).prefetch_related("regions")}
+    out = []
+    for region in Region.objects.visible_to(user).filter(level="village").order_by("code")[:200]:
+        if any(region.code.startswith(g.prefix) and _serves(banks.get(g.bank_id or 0), region.code) for g in grants):
+            out.append(region)
+    return out
+
+
+def _serves(bank: Bank | None, code: str) -> bool:
+    from creditvillage.lending.access import bank_serves
+
+    return bank is not None and bank_serves(bank, code)
+
+
+@login_required
+def product_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    try:
+        product = selectors.access_product(request.user, pk)
+    except DomainError as exc:
+        raise _domain(exc) from exc
+    terms = [
+        {"subject_type": k, "grade": g, "line_fen": line, "cap": cap}
+        for (k, g), (line, cap) in services.product_terms(product).items()
+    ]
+    officer_here = is_bank_officer(request.user) and product.bank_id in selectors.actor_bank_ids(request.user)
+    return render(request, "lending/product_detail.html", {"product": product, "terms": terms, "officer": officer_here})
+
+
+@login_required
+def grant_preview(request: AuthedRequest, pk: int, code: str) -> HttpResponse:
+    """整村授信: GET shows the preview (count, total, list); POST grants (the same list)."""
+    try:
+        product = selectors.access_product(request.user, pk)
+        if request.method == "POST":
+            grant, _preview = services.village_grant(actor=request.user, product=product, region_code=code)
+            messages.success(request, _("整村授信完成：新增 %(n)s 户授信。") % {"n": grant.lines_created})
+            return redirect("lending:grant-print", grant.pk)
+        preview = services.village_grant_preview(actor=request.user, product=product, region_code=code)
+    except DomainError as exc:
+        raise _domain(exc) from exc
+    return render(request, "lending/grant_preview.html", {"product": product, "preview": preview, "code": code})
+
+
+@login_required
+def grant_print(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The printable list of a whole-village grant, for the village (names, grades, lines; no IDs or phones)."""
+    try:
+        grant = selectors.access_village_grant(request.user, pk)
+    except DomainError as exc:
+        raise _domain(exc) from exc
+    rows = selectors.lines(actor=request.user).filter(village_grant=grant)
+    return render(request, "lending/grant_print.html", {"grant": grant, "rows": rows})
+
+
+@login_required
+def consents(request: AuthedRequest) -> HttpResponse:
+    """A household's consents (grant on the phone, revoke) and the log of bank reads of its data."""
+    own = household_grant(request.user)
+    if own is None:
+        raise PermissionDenied
+    household = access(Household.objects.all(), request.user, own.household_id)
+    banks = [(b.pk, b.name) for b in Bank.objects.filter(regions__isnull=False).distinct().order_by("name")]
+    banks = [(pk, name) for pk, name in banks if _serves(Bank.objects.get(pk=pk), household.region_id)]
+    form = ConsentForm(request.POST or None, banks=banks)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_grant(
+                actor=request.user,
+                household=household,
+                bank=Bank.objects.get(pk=form.cleaned_data["bank"]),
+                purpose=form.cleaned_data["purpose"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("已授权。"))
+            return redirect("lending:consents")
+    context = {
+        "household": household,
+        "consents": selectors.consents(actor=request.user, household_id=household.pk),
+        "reads": selectors.bank_reads(actor=request.user, household_id=household.pk),
+        "form": form,
+    }
+    return render(request, "lending/consents.html", context)
+
+
+@login_required
+@require_POST
+def consent_revoke(request: AuthedRequest, pk: int) -> HttpResponse:
+    try:
+        consent = selectors.access_consent(request.user, pk)
+        services.consent_revoke(actor=request.user, consent=consent, reason=request.POST.get("reason", ""))
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("授权已撤回，银行即刻无法查看您的信息。"))
+    return redirect("lending:consents" if household_grant(request.user) else "lending:home")
+
+
+@login_required
+def paper_consent(request: AuthedRequest) -> HttpResponse:
+    """The village records a household's paper consent with the scanned signature."""
+    if not request.user.has_action(Action.CHANGE):
+        raise PermissionDenied
+    banks = [(b.pk, b.name) for b in Bank.objects.order_by("name")]
+    form = PaperConsentForm(request.POST or None, request.FILES or None, banks=banks)
+    if request.method == "POST" and form.is_valid():
+        try:
+            household = access(Household.objects.all(), request.user, form.cleaned_data["household"], Action.CHANGE)
+            services.consent_grant(
+                actor=request.user,
+                household=household,
+                bank=Bank.objects.get(pk=form.cleaned_data["bank"]),
+                purpose=form.cleaned_data["purpose"],
+                signature=form.cleaned_data["signature"],
+            )
+        except NotFound:
+            form.add_error("household", _("本辖区内没有这个农户"))
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("纸质授权已登记。"))
+            return redirect("lending:paper-consent")
+    return render(request, "lending/paper_consent.html", {"form": form})
+
+
+@login_required
+def apply(request: AuthedRequest, line_pk: int) -> HttpResponse:
+    """A household applies online against its line with the two materials."""
+    own = household_grant(request.user)
+    try:
+        line = selectors.access_line(request.user, line_pk)
+    except DomainError as exc:
+        raise _domain(exc) from exc
+    if own is None or line.household_id != own.household_id:
+        raise Http404
+    form = ApplyForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            loan = loans.loan_apply(
+                actor=request.user,
+                line=line,
+                amount_fen=yuan_to_fen(data["amount"]),
+                term_months=data["term_months"],
+                purpose=data["purpose"],
+                id_document=data["id_document"],
+                certificate=data["certificate"],
+                idempotency_key=request.POST.get("idempotency_key", "")[:128],
+            )
+        except DomainError as exc:
+            field = exc.details.get("field") if isinstance(exc.details, dict) else None
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("申请已提交，请留意审批结果。"))
+            return redirect("lending:loan", loan.pk)
+    key = f"apply-{line.pk}-{timezone.now().timestamp():.0f}"
+    return render(request, "lending/apply.html", {"line": line, "form": form, "key": key})
+
+
+@login_required
+def loan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    try:
+        loan = selectors.access_loan(request.user, pk)
+    except DomainError as exc:
+        raise _domain(exc) from exc
+    selectors.log_bank_read(actor=request.user, household=loan.household, what="loan", channel="web")
+    user = request.user
+    officer = _may_lend(user, loan)
+    context = {
+        "loan": loan,
+        "line": loan.line,
+        "schedule": selectors.loan_schedule(loan),
+        "repayments": selectors.loan_repayments(loan),
+        "officer": officer,
+        "own": (g := household_grant(user)) is not None and g.household_id == loan.household_id,
+        "may_recommend": may_recommend(user, loan.region_code) and loan.status == LoanStatus.APPLIED,
+        "decision_form": DecisionForm(
+            initial={"rate_pct": loan.line.max_rate_pct, "term_months": loan.requested_term_months}
+        ),
+        "recommend_form": RecommendForm(),
+        "repayment_form": RepaymentForm(initial={"paid_on": timezone.localdate()}),
+        "self_check": loan.decided_by_id == user.pk,
+    }
+    return render(request, "lending/loan_detail.html", context)
+
+
+def _may_lend(user: Any, loan: Any) -> bool:
+    try:
+        require_lend(user, loan.bank, loan.region_code)
+    except DomainError:
+        return False
+    return True
+
+
+@login_required
+@require_POST
+def loan_action(request: AuthedRequest, pk: int, action: str) -> HttpResponse:
+    try:
+        loan = selectors.access_loan(request.user, pk)
+    except DomainError as exc:
+        raise _domain(exc) from exc
+    try:
+        _act(request, loan, action)
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainPermissionDenied as exc:
+        raise PermissionDenied from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("lending:loan", loan.pk)
+
+
+def _act(request: AuthedRequest, loan: Any, action: str) -> None:
+    user = request.user
+    if action == "recommend":
+        note_form = RecommendForm(request.POST)
+        if note_form.is_valid():
+            loans.loan_recommend(actor=user, loan=loan, note=note_form.cleaned_data["note"])
+            messages.success(request, _("已推荐。"))
+    elif action == "decide":
+        form = DecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("请检查审批内容。"))
+            return
+        data = form.cleaned_data
+        loans.loan_decide(
+            actor=user,
+            loan=loan,
+            approve=data["approve"],
+            amount_fen=yuan_to_fen(data["amount"]) if data.get("amount") else None,
+            rate_pct=data.get("rate_pct"),
+            term_months=data.get("term_months"),
+            reason=data.get("reason", ""),
+        )
+        messages.success(request, _("审批已提交。"))
+    elif action == "check":
+        loans.loan_check(
+            actor=user, loan=loan, approve=request.POST.get("approve") == "1", reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("复核已完成。"))
+    elif action == "disburse":
+        loans.loan_disburse(actor=user, loan=loan)
+        messages.success(request, _("已放款。"))
+    elif action == "withdraw":
+        loans.loan_withdraw(actor=user, loan=loan)
+        messages.success(request, _("申请已撤回。"))
+    elif action == "repay":
+        repay_form = RepaymentForm(request.POST)
+        if repay_form.is_valid():
+            data = repay_form.cleaned_data
+            loans.repayment_record(
+                actor=user,
+                loan=loan,
+                amount_fen=yuan_to_fen(data["amount"]),
+                paid_on=data["paid_on"],
+                reference=data["reference"],
+            )
+            messages.success(request, _("还款已登记。"))
+    else:
+        raise NotFound()

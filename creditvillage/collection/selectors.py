@@ -103,19 +103,30 @@ def submission_for(
 def submission_diff(submission: Submission, *, actor: Actor | None = None) -> list[dict[str, Any]]:
     """Field-by-field old/new against the previous verified version (the submission's base).
 
-    Resident ID numbers and phones are masked for an actor who may not see them in full.
+    ID numbers, phones, addresses, health and the money sections are masked for an actor who
+    may not see them in full (``view_sensitive`` on this submission).
     """
     rows = archive.diff(submission.base, submission.data)
-    if actor is not None and not can(actor, Action.VIEW_SENSITIVE, submission):
-        for row in rows:
-            row["label"] = _mask_text(row["label"])
-            for side in ("old", "new"):
-                if row["key"].endswith(".phone") and isinstance(row[side], str):
-                    row[side] = mask_mobile(row[side])
     reasons = submission.return_reasons or {}
     for row in rows:
         row["reason"] = reasons.get(row["key"], "")
+    if actor is not None and not can(actor, Action.VIEW_SENSITIVE, submission):
+        for row in rows:
+            row["label"] = _mask_text(row["label"])
+            field = row["key"].rsplit(".", 1)[-1]
+            for side in ("old", "new"):
+                if field == "phone" and isinstance(row[side], str):
+                    row[side] = mask_mobile(row[side])
+                elif row["key"] in archive.SECTIONS or field in SENSITIVE_FIELDS:
+                    row[side] = "***"
+            if row["key"].startswith("member."):
+                _prefix, id_number, name = row["key"].split(".", 2)
+                row["key"] = f"member.{mask_resident_id(id_number)}.{name}"
     return rows
+
+
+# Shown as *** to actors without view_sensitive (as the registry's history does).
+SENSITIVE_FIELDS = frozenset({"address", "is_low_income", "is_monitored", "social_notes", "health"})
 
 
 def _mask_text(text: str) -> str:

@@ -102,6 +102,7 @@ def check_rate(actor: Any, code: str) -> Region:
 @dataclass
 class Chunk:
     frame: pl.DataFrame  # subject_id, household_id, region_code, snapshot_id
+    raw: pl.DataFrame  # every column read
     columns: dict[str, np.ndarray]
     vetoes: dict[str, np.ndarray]
 
@@ -118,7 +119,7 @@ def read_sql(cm: engine.CompiledModel) -> tuple[str, dict[str, Any]]:
     for field in dict.fromkeys(ind.source_field for ind in cm.indicators):
         select.append(field)
         schema[field] = pl.String if field in CATEGORY_FIELDS else pl.Float64
-    for rule in cm.vetoes:
+    for rule in {rule.code: rule for rule in cm.vetoes}.values():
         select.append(f"CASE WHEN {rule.source_field} THEN 1 ELSE 0 END")
         schema[f"veto:{rule.code}"] = pl.Int64
     where = "subject_type = %s AND region_code BETWEEN %s AND %s AND subject_id >= %s AND subject_id < %s"
@@ -153,7 +154,7 @@ def subject_bounds(subject_type: str, lo: str, hi: str) -> tuple[int, int, int]:
     return int(low or 0), int(high or 0), int(count or 0)
 
 
-def iter_chunks(cm: engine.CompiledModel, prefix: str, chunk: int) -> Any:
+def iter_chunks(cm: engine.CompiledModel, prefix: str, chunk: int, *, convert: bool = True) -> Any:
     """The region's indicator rows, ``chunk`` subject ids at a time, as kernel columns."""
     lo, hi = code_range(prefix)
     first, last, count = subject_bounds(cm.subject_type, lo, hi)
@@ -163,8 +164,9 @@ def iter_chunks(cm: engine.CompiledModel, prefix: str, chunk: int) -> Any:
     for a in range(first, last + 1, chunk):
         frame = tabular.read_frame(sql, [cm.subject_type, lo, hi, a, a + chunk], schema)
         if frame.height:
-            columns, vetoes = to_columns(cm, frame)
-            yield Chunk(frame.select("subject_id", "household_id", "region_code", "snapshot_id"), columns, vetoes)
+            columns, vetoes = to_columns(cm, frame) if convert else ({}, {})
+            keys = frame.select("subject_id", "household_id", "region_code", "snapshot_id")
+            yield Chunk(keys, frame, columns, vetoes)
 
 
 class Progress:

@@ -606,3 +606,11 @@ def columns_from_rows(
         for rule in cm.vetoes
     }
     return columns, vetoes
+
+
+def evaluate_subject(*, subject_type: str, subject_id: int, model_code: str | None = None) -> Any:
+    """One stored subject re-scored now (``grade``, ``score``, ``vetoed``, ``explanation``); see
+    ``scoring.selectors.evaluate_subject``. Here for callers that hold the engine module."""
+    from creditvillage.scoring.selectors import evaluate_subject as run
+
+    return run(subject_type=subject_type, subject_id=subject_id, model_code=model_code)

@@ -18,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "bench_generate.py": ([], ["--households", "2000", "--villages", "6"]),
     "bench_list.py": ([], ["--households", "2000", "--villages", "6", "--requests", "20"]),
+    "bench_rating_cycle.py": ([], ["--households", "2000", "--villages", "6"]),
 }
 
 

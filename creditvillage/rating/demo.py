@@ -35,6 +35,7 @@ from creditvillage.rating.models import (
 from creditvillage.registry.models import Household
 
 if TYPE_CHECKING:
+    from creditvillage.accounts.models import User
     from creditvillage.demo.steps import DemoContext
 
 LAST_YEAR = 2025
@@ -46,7 +47,10 @@ AA_SCORE = Decimal("86.50")
 def build(ctx: DemoContext) -> None:
     # The ``household`` login's household (demo_household() at the time the login was made; later
     # steps may change which household that function would pick).
-    own = Household.objects.get(pk=ctx.users["household"].role_assignments.get().household_id)
+    own_id = ctx.users["household"].role_assignments.get().household_id
+    if own_id is None:  # pragma: no cover - the demo's household login always names its household
+        raise ValueError("the household login has no household")
+    own = Household.objects.get(pk=own_id)
     operators = {HENGTANGGANG: ctx.users["township_operator"], TONGCHENG: ctx.users["other_township_operator"]}
     for township, operator in operators.items():
         _last_year(township, operator, aa_household=own.pk)
@@ -80,7 +84,7 @@ def build(ctx: DemoContext) -> None:
     ctx.notes["rating"] = {"cycle_2026": cycle.pk, "notice_zhouan": notice.pk}
 
 
-def _last_year(township: str, operator: object, *, aa_household: int) -> None:
+def _last_year(township: str, operator: User, *, aa_household: int) -> None:
     """A finished 2025 cycle written directly (history): final ratings, finalised notices, registry grades."""
     opened = dt.datetime(LAST_YEAR, 9, 1, 9, 0, tzinfo=CHINA)
     published = dt.datetime(LAST_YEAR, 9, 20, 9, 0, tzinfo=CHINA)
@@ -101,7 +105,7 @@ def _last_year(township: str, operator: object, *, aa_household: int) -> None:
         model_code="interim",
         model_version=1,
         status=RunStatus.SUCCEEDED,
-        started_by=operator,  # type: ignore[misc]
+        started_by=operator,
         finished_at=published,
     )
     lo, hi = code_range(significant_prefix(township))
@@ -145,7 +149,7 @@ def _last_year(township: str, operator: object, *, aa_household: int) -> None:
                 starts_at=published,
                 ends_at=published + dt.timedelta(days=7),
                 subjects=n,
-                published_by=operator,  # type: ignore[misc]
+                published_by=operator,
                 published_at=published,
                 finalised_at=finalised,
             )

@@ -24,6 +24,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from creditvillage.accounts.models import User
 from creditvillage.accounts.roles import Action
 from creditvillage.core import audit
 from creditvillage.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -59,6 +60,11 @@ GRADES = ["AAA", "AA", "A", "B", "C", "D"]
 CREDIT_GRADES = {"AAA", "AA", "A"}
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 EVIDENCE_TYPES = {".jpg", ".jpeg", ".png", ".pdf"}
+
+
+def _user(actor: Actor | None) -> User | None:
+    """The acting user as a foreign-key value (None for the system or an anonymous villager)."""
+    return actor if isinstance(actor, User) else None
 
 
 class Conflict(DomainError):
@@ -103,7 +109,7 @@ def cycle_open(*, actor: Actor, region_code: str, year: int, name: str = "", not
         year=year,
         name=name or f"{region.name}{year}年度信用评定",
         notice_days=notice_days,
-        opened_by=actor if getattr(actor, "pk", None) else None,
+        opened_by=_user(actor),
     )
     audit.record(
         actor=actor,
@@ -148,7 +154,7 @@ def _interim_run(*, actor: Actor, cycle: RatingCycle, job: Job | None) -> Rating
         kind=RunKind.PRELIMINARY,
         model_code="interim",
         model_version=1,
-        started_by=actor if getattr(actor, "pk", None) else None,
+        started_by=_user(actor),
     )
     now = timezone.now()
     households = Household.objects.filter(region_id__gte=lo, region_id__lte=hi).only("pk", "number", "region_id")
@@ -248,7 +254,7 @@ def cycle_run_start(*, actor: Actor, cycle: RatingCycle) -> Job:
     with transaction.atomic():
         job = Job.objects.create(
             kind="rating_run",
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=_user(actor),
             region_code=cycle.region_id,
             params={"cycle": cycle.pk},
         )
@@ -326,8 +332,12 @@ def notices_publish(
 def _notice_publish_village(
     *, actor: Actor, cycle: RatingCycle, village: str, subjects: int, starts: dt.datetime, days: int
 ) -> Notice:
-    live = Notice.objects.select_for_update().filter(cycle=cycle, region_id=village, kind=NoticeKind.RATING)
-    live = live.exclude(status=NoticeStatus.SUPERSEDED).first()
+    live = (
+        Notice.objects.select_for_update()
+        .filter(cycle=cycle, region_id=village, kind=NoticeKind.RATING)
+        .exclude(status=NoticeStatus.SUPERSEDED)
+        .first()
+    )
     version = 1
     kind = NoticeKind.RATING
     if live is not None:
@@ -346,7 +356,7 @@ def _notice_publish_village(
         starts_at=starts,
         ends_at=starts + dt.timedelta(days=days),
         subjects=subjects,
-        published_by=actor if getattr(actor, "pk", None) else None,
+        published_by=_user(actor),
         published_at=timezone.now(),
     )
     audit.record(
@@ -449,7 +459,7 @@ def objection_file(
         objector_kind=kind,
         objector_name=objector_name,
         objector_phone=phone,
-        filed_by=actor if actor is not None else None,  # type: ignore[misc]
+        filed_by=_user(actor),
         text=text,
         items=items,
         received_at=now,
@@ -568,7 +578,7 @@ def objection_decide(
         outcome=outcome,
         reason=reason,
         new_rating=new_rating,
-        decided_by=actor if user_id else None,
+        decided_by=_user(actor),
         decided_at=now,
     )
     objection.status = outcome

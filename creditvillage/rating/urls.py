@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from creditvillage.rating import views
+import creditvillage.rating.views as views
 
 app_name = "rating"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -60,7 +60,8 @@ class IndicatorForm(ReasonForm):
             "cap": indicator.cap,
             "missing_points": indicator.missing_points,
         }
-        super().__init__(*args, initial=initial, **kwargs)
+        kwargs["initial"] = initial
+        super().__init__(*args, **kwargs)
         if indicator.kind != "bins":
             for name in ("closed", "uppers", "points"):
                 del self.fields[name]
@@ -133,8 +134,8 @@ class RunForm(forms.Form):
 
     def __init__(self, *args: Any, regions: list[Any], models: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]
-        self.fields["model"].choices = [(m.code, f"{m.name}（{m.code}）") for m in models]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]
+        cast(forms.ChoiceField, self.fields["model"]).choices = [(m.code, f"{m.name}（{m.code}）") for m in models]
 
 
 class SimulateForm(forms.Form):
@@ -142,4 +143,4 @@ class SimulateForm(forms.Form):
 
     def __init__(self, *args: Any, regions: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]
+        cast(forms.ChoiceField, self.fields["region"]).choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]

@@ -87,6 +87,7 @@ test-browser: setup system-deps
 	CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q -m browser $(PYTEST_ARGS)
 
 bench: setup system-deps
+	$(UV) sync --locked --extra dev --group bench -q  # peer scorecard libraries (toad, scorecardpy, optbinning)
 	source scripts/pgtmp.sh && trap pgtmp_stop EXIT && pgtmp_start && $(PY) bench/run.py
 
 clean:

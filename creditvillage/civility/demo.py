@@ -16,8 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+from django.core.management.color import no_style
+from django.db import connection
+from django.db.models import Max
 
 from creditvillage.accounts.models import RoleAssignment, User
 from creditvillage.accounts.roles import Role
@@ -182,7 +187,7 @@ def build(ctx: DemoContext) -> None:
     }
 
     # Evaluations: a latent profile per household, seen by each evaluator with a little noise.
-    evaluations: list[Evaluation] = []
+    evaluations: list[tuple[int, int, int, Decimal, int | None, dt.datetime]] = []
     marks: list[tuple[int, list[tuple[int, int, str]]]] = []
     for round_ in rounds:
         members = evaluators[round_.pk]
@@ -211,26 +216,9 @@ def build(ctx: DemoContext) -> None:
                     mark_rows.append((items[VETO_ITEM].pk, 1, VETO_BASIS))
                 score = compute.evaluation_score(rules, {item_id: count for item_id, count, _b in mark_rows})
                 submitted = dt.datetime(YEAR, 6, 1, 9, 0, tzinfo=CHINA) + dt.timedelta(minutes=len(evaluations) % 1440)
-                evaluations.append(
-                    Evaluation(
-                        round=round_,
-                        member=m,
-                        household_id=household_id,
-                        score=score,
-                        entered_by=m.user,
-                        submitted_at=submitted,
-                    )
-                )
+                evaluations.append((round_.pk, m.pk, household_id, score, m.user_id, submitted))
                 marks.append((len(evaluations) - 1, mark_rows))
-    Evaluation.objects.bulk_create(evaluations, batch_size=2000)
-    EvaluationMark.objects.bulk_create(
-        (
-            EvaluationMark(evaluation=evaluations[index], item_id=item_id, count=count, basis=basis)
-            for index, rows in marks
-            for item_id, count, basis in rows
-        ),
-        batch_size=2000,
-    )
+    _insert_evaluations(evaluations, marks)
 
     # Procedure steps, results, flags; then closed.
     steps = []
@@ -282,6 +270,49 @@ def build(ctx: DemoContext) -> None:
         )
     ctx.notes["civility_rounds"] = {r.region_id: r.pk for r in rounds}
     ctx.notes["civility_flagged"] = [m.pk for m in flagged_members if m.flagged]
+
+
+def _insert_evaluations(
+    evaluations: list[tuple[int, int, int, Decimal, int | None, dt.datetime]],
+    marks: list[tuple[int, list[tuple[int, int, str]]]],
+) -> None:
+    """Evaluations and their marks as plain rows with explicit ids (no model instances: the ORM's
+    per-object cost dominated the chapter), then the id sequences are moved past them."""
+    ops = connection.ops
+    first_evaluation = (Evaluation.objects.aggregate(n=Max("pk"))["n"] or 0) + 1
+    first_mark = (EvaluationMark.objects.aggregate(n=Max("pk"))["n"] or 0) + 1
+    evaluation_rows = [
+        (
+            first_evaluation + index,
+            round_id,
+            member_id,
+            household_id,
+            ops.adapt_decimalfield_value(score, 6, 2),
+            "",
+            "",
+            user_id,
+            ops.adapt_datetimefield_value(submitted),
+            1,
+        )
+        for index, (round_id, member_id, household_id, score, user_id, submitted) in enumerate(evaluations)
+    ]
+    mark_rows: list[tuple[int, int, int, int, str]] = []
+    for index, rows in marks:
+        for item_id, count, basis in rows:
+            mark_rows.append((first_mark + len(mark_rows), first_evaluation + index, item_id, count, basis))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO civility_evaluation (id, round_id, member_id, household_id, score, note, photo,"
+            " entered_by_id, submitted_at, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            evaluation_rows,
+        )
+        cursor.executemany(
+            "INSERT INTO civility_evaluationmark (id, evaluation_id, item_id, count, basis)"
+            " VALUES (%s, %s, %s, %s, %s)",
+            mark_rows,
+        )
+        for sql in ops.sequence_reset_sql(no_style(), [Evaluation, EvaluationMark]):
+            cursor.execute(sql)
 
 
 def _households(codes: list[str]) -> dict[str, list[int]]:

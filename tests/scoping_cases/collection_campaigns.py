@@ -297,3 +297,124 @@ PAGE_CASES = {
     "collection:campaign-quality": page_campaign_quality,
     "collection:village-quality": page_village_quality,
 }
+
+
+# --- API (``collection.api_campaigns``; active once its router is registered) ---------------------
+
+API = "/api/v1/collection/campaigns"
+
+
+def _api_campaign_get(m: Matrix, suffix: str, actions: tuple[str, ...]) -> None:
+    seed = _seed(m)
+    label = f"GET {API}/{{id}}/{suffix}"
+    for name, user in m.personas.items():
+        client = m.api_clients[name]
+        missing = client.get(f"{API}/{MISSING}/{suffix}")
+        for campaign in seed["campaigns"].values():
+            m.calls[label] += 1
+            path = f"{API}/{campaign.pk}/{suffix}"
+            response = client.get(path)
+            m.check_no_leak(name, f"GET {path}", response, _hidden(m, user))
+            if not _has(m, user, *actions):
+                if response.status_code != 403:
+                    m.fail(f"{name} GET {path}: {response.status_code}, expected 403")
+            elif _sees_campaign(m, user, campaign):
+                if response.status_code != 200:
+                    m.fail(f"{name} GET {path}: {response.status_code}, expected 200")
+            else:
+                m.check_like_missing(name, f"GET {path}", response, missing, str(campaign.pk), str(MISSING))
+
+
+def api_progress(m: Matrix) -> None:
+    _api_campaign_get(m, "progress", ("view_stats",))
+    seed = _seed(m)
+    for name, user in m.personas.items():
+        if not _has(m, user, "view_stats"):
+            continue
+        for campaign in seed["campaigns"].values():
+            if not _sees_campaign(m, user, campaign):
+                continue
+            body = m.api_clients[name].get(f"{API}/{campaign.pk}/progress").json()
+            shown = {row["key"] for row in body.get("villages", [])}
+            expected = _stats_villages(m, user, campaign)
+            if shown != expected:
+                m.fail(f"{name} API progress {campaign.region_id}: {sorted(shown)} != {sorted(expected)}")
+
+
+def api_mine(m: Matrix) -> None:
+    _api_campaign_get(m, "my-assignments", ("change",))
+
+
+def api_quality(m: Matrix) -> None:
+    _api_campaign_get(m, "quality", QUALITY_ACTIONS)
+
+
+def api_village_quality(m: Matrix) -> None:
+    seed = _seed(m)
+    for name, user in m.personas.items():
+        client = m.api_clients[name]
+        visible = m.oracle.regions_for(user, "view")
+        for campaign in seed["campaigns"].values():
+            missing = client.get(f"{API}/{campaign.pk}/quality/{MISSING_REGION}")
+            for code in m.oracle.regions:
+                if not code.startswith(m.oracle.prefix(campaign.region_id)) or code.endswith("000"):
+                    continue
+                m.calls["GET /collection/campaigns/{id}/quality/{code}"] += 1
+                path = f"{API}/{campaign.pk}/quality/{code}"
+                response = client.get(path)
+                m.check_no_leak(name, f"GET {path}", response, _hidden(m, user))
+                if not _has(m, user, *QUALITY_ACTIONS):
+                    if response.status_code != 403:
+                        m.fail(f"{name} GET {path}: {response.status_code}, expected 403")
+                elif _sees_campaign(m, user, campaign) and code in visible:
+                    if response.status_code != 200:
+                        m.fail(f"{name} GET {path}: {response.status_code}, expected 200")
+                else:
+                    m.check_like_missing(name, f"GET {path}", response, missing, code, MISSING_REGION)
+
+
+def api_campaign_create(m: Matrix) -> None:
+    before = _rows()
+    for name, user in m.personas.items():
+        client = m.api_clients[name]
+        for code in m.oracle.regions:
+            if user.is_superuser or code in m.oracle.regions_for(user, "verify"):
+                continue
+            m.calls["POST /collection/campaigns"] += 1
+            response = client.post(API, {"region": code, "year": 2027}, content_type="application/json")
+            if response.status_code not in (403, 404, 422):
+                m.fail(f"{name} POST campaigns region={code}: {response.status_code}")
+    if _rows() != before:
+        m.fail("POST /collection/campaigns: an out-of-scope campaign was created")
+
+
+def api_assignment_create(m: Matrix) -> None:
+    from creditvillage.regions.models import Grid
+
+    seed = _seed(m)
+    grid = Grid.objects.create(village_id="341181100202", name="矩阵网格", number=8)
+    campaign = seed["campaigns"]["341181100000"]
+    before = _rows()
+    for name, user in m.personas.items():
+        if user.is_superuser or "341181100202" in m.oracle.regions_for(user, "manage_users"):
+            continue
+        m.calls["POST /collection/campaigns/{id}/assignments"] += 1
+        response = m.api_clients[name].post(
+            f"{API}/{campaign.pk}/assignments",
+            {"by": "grid", "place_id": grid.pk, "collector_id": m.personas["collector"].pk},
+            content_type="application/json",
+        )
+        if response.status_code not in (403, 404):
+            m.fail(f"{name} POST assignments out of scope: {response.status_code}")
+    if _rows() != before:
+        m.fail("POST assignments: refused calls changed rows")
+
+
+API_CASES = {
+    ("POST", "/api/v1/collection/campaigns"): api_campaign_create,
+    ("POST", "/api/v1/collection/campaigns/{campaign_id}/assignments"): api_assignment_create,
+    ("GET", "/api/v1/collection/campaigns/{campaign_id}/progress"): api_progress,
+    ("GET", "/api/v1/collection/campaigns/{campaign_id}/my-assignments"): api_mine,
+    ("GET", "/api/v1/collection/campaigns/{campaign_id}/quality"): api_quality,
+    ("GET", "/api/v1/collection/campaigns/{campaign_id}/quality/{village_code}"): api_village_quality,
+}

@@ -21,6 +21,8 @@ STEPS = [
     "creditvillage.civility.demo",
     "creditvillage.scoring.demo",
     "creditvillage.rating.demo",
+    "creditvillage.rating.adjust.demo",
+    "creditvillage.rating.villages.demo",
     "creditvillage.lending.demo",
 ]
 

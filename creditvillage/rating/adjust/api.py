@@ -114,7 +114,7 @@ def _adjustment(a: RatingAdjustment) -> dict[str, Any]:
 
 @router.get("/adjustments", response={200: list[AdjustmentItem], **errors(*AUTHED_GET)})
 def adjustment_list(request: AuthedRequest) -> list[dict[str, Any]]:
-    """Active downgrades in the caller's scope (banks: consenting households only), newest 200."""
+    """Active downgrades in the caller's scope (none for banks), newest 200."""
     return [_adjustment(a) for a in selectors.adjustment_list(actor=request.user)[:200]]
 
 

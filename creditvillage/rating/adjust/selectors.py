@@ -16,7 +16,7 @@ from creditvillage.core.scope import Actor, ScopedQuerySet, access, code_range
 from creditvillage.rating.adjust.models import RatingAdjustment, RepairApplication, RepairStatus, VillageNotification
 from creditvillage.rating.models import NegativeListEntry, Rating
 from creditvillage.rating.selectors import negative_hits, negative_list_active
-from creditvillage.registry.models import Household, Person
+from creditvillage.registry.models import BusinessEntity, Collective, Household, Person
 
 # Roles that review and import the negative list (domain.md: the regulator reviews it).
 NEGATIVE_LIST_ROLES = frozenset({Role.ADMIN, Role.REGULATOR})
@@ -36,15 +36,18 @@ def sees_id_numbers(actor: Actor | None) -> bool:
 
 
 def negative_entry_rows(*, actor: Actor | None, include_closed: bool = False, limit: int = 500) -> list[dict[str, Any]]:
-    """Negative-list entries (national lists: not regional) for those who manage the list, masked per role.
+    """Negative-list entries for those who manage the list, masked per role.
 
-    Repaired and expired entries appear only with ``include_closed``. Empty for anybody else.
+    Entries naming one of our villagers outside the actor's scope are left out. Repaired and
+    expired entries appear only with ``include_closed``. Empty for anybody else.
     """
     if not may_manage_negative_list(actor):
         return []
     queryset: QuerySet[NegativeListEntry] = (
         NegativeListEntry.objects.all() if include_closed else negative_list_active()
     ).order_by("-listed_on", "pk")
+    entries = list(queryset[:limit])
+    hidden = _numbers_outside_scope(actor, {e.id_number for e in entries})
     full = sees_id_numbers(actor)
     return [
         {
@@ -52,8 +55,25 @@ def negative_entry_rows(*, actor: Actor | None, include_closed: bool = False, li
             "id_number": entry.id_number if full else mask_resident_id(entry.id_number),
             "name": entry.name if full else mask_name(entry.name),
         }
-        for entry in queryset[:limit]
+        for entry in entries
+        if entry.id_number not in hidden
     ]
+
+
+def _numbers_outside_scope(actor: Actor | None, numbers: set[str]) -> set[str]:
+    """Listed numbers that name a person, entity or collective of our archives outside the actor's scope.
+
+    The lists are national, but a listed person who is one of *our* villagers elsewhere is that
+    region's business (C5): such entries are left out, like any out-of-scope record.
+    """
+    hidden: set[str] = set()
+    for model, field in ((Person, "id_number"), (BusinessEntity, "uscc"), (Collective, "uscc")):
+        lookup = {f"{field}__in": numbers}
+        known = set(model.objects.filter(**lookup).values_list(field, flat=True))
+        if known:
+            seen = set(model.objects.visible_to(actor, Action.VIEW).filter(**lookup).values_list(field, flat=True))
+            hidden |= known - seen
+    return hidden
 
 
 def negative_hits_in_scope(*, actor: Actor | None) -> list[dict[str, Any]]:
@@ -77,7 +97,7 @@ def negative_hits_in_scope(*, actor: Actor | None) -> list[dict[str, Any]]:
 def adjustment_list(*, actor: Actor | None, include_closed: bool = False) -> ScopedQuerySet[RatingAdjustment]:
     """Downgrades in the actor's scope, newest first; repaired/expired ones only for those who ``decide``.
 
-    Bank officers see only the active downgrades of consenting households (never repaired items).
+    Bank officers see none: banks learn a downgrade from the current rating only (never repaired items).
     """
     queryset = RatingAdjustment.objects.visible_to(actor, Action.VIEW)
     if include_closed and actor is not None and (actor.is_superuser or actor.grants_for(Action.DECIDE)):

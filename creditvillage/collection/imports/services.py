@@ -9,6 +9,7 @@ finished job returns its result.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import uuid
 from pathlib import Path
 from typing import Any, Final
@@ -156,10 +157,17 @@ def household_import_run(
         return dict(job.result)
     with running(job_id) as job:
         actor = User.objects.get(pk=job.created_by_id or 0)
+        # Rows become many small objects that live until the end: the cyclic collector would scan
+        # them again and again (measured: ~20% of the run) and find nothing to free.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             result = _run(job, actor, fault, rows_per_chunk)
         except gate.FileRejected as exc:
             result = _refused(job, actor, exc)
+        finally:
+            if collecting:
+                gc.enable()
     return result
 
 

@@ -303,11 +303,10 @@ def test_mobile_block_cache_agrees_with_the_validator() -> None:
     from creditvillage.core.identifiers import validate_mobile
 
     rng = random.Random(1)
-    for prefix in range(100, 200):
-        for _ in range(5):
-            number = f"{prefix}{rng.randrange(10**8):08d}"
-            try:
-                ok = bool(_mobile(number))
-            except CellError:
-                ok = False
-            assert ok == validate_mobile(number).valid, number
+    for block in range(10_000, 20_000):
+        number = f"{block}{rng.randrange(10**6):06d}"
+        try:
+            ok = bool(_mobile(number))
+        except CellError:
+            ok = False
+        assert ok == validate_mobile(number).valid, number

@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "bench_generate.py": ([], ["--households", "2000", "--villages", "6"]),
     "bench_list.py": ([], ["--households", "2000", "--villages", "6", "--requests", "20"]),
     "bench_rating_cycle.py": ([], ["--households", "2000", "--villages", "6"]),
+    "bench_import.py": ([], ["--rows", "2000", "--villages", "4"]),
 }
 
 

@@ -264,9 +264,7 @@ class ChunkWriter:
                 provenance = dict(row["field_provenance"] or {})
                 for name in changed:
                     provenance[name] = self.provenance()
-                Person.objects.filter(pk=row["pk"]).update(
-                    **changed, field_provenance=provenance, updated_at=self.now
-                )
+                Person.objects.filter(pk=row["pk"]).update(**changed, field_provenance=provenance, updated_at=self.now)
                 updated += 1
         return len(new_rows), updated
 

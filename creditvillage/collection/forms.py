@@ -94,7 +94,7 @@ def form_context(
             for i, row in enumerate(rows)
         ]
     return {
-        "household": data.get("household") or {},
+        "hh": data.get("household") or {},
         "household_errors": {name: errors.get(f"household.{name}", "") for name in archive.HOUSEHOLD_FIELDS},
         "section_errors": {name: errors.get(name, "") for name in ROW_SECTIONS},
         "sections": sections,

@@ -155,7 +155,10 @@ def field_validate(request: AuthedRequest) -> HttpResponse:
     """htmx: the error message for one field as the collector types (empty when valid)."""
     if not (_has(request, Action.CHANGE) or _has(request, Action.APPLY)):
         raise PermissionDenied
-    name = next((key for key in request.POST if key.rsplit("-", 1)[-1] in _VALIDATED), "")
+    # htmx posts the whole form; the field that changed is named in the HX-Trigger-Name header.
+    trigger = request.htmx.trigger_name if request.htmx else None
+    candidates = [trigger] if trigger else list(request.POST)
+    name = next((key for key in candidates if key and key.rsplit("-", 1)[-1] in _VALIDATED), "")
     if not name:
         return HttpResponse("")
     message = archive.validate_field(name.rsplit("-", 1)[-1], request.POST.get(name, "")[:200])

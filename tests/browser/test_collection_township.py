@@ -31,7 +31,7 @@ def test_township_operator_verifies_one_and_returns_another(page: Page, site: Wo
     bad = submit(site, campaign, 2, address="不详")
     login(page, url, "township_operator")
     page.goto(f"{url}/collection/")
-    page.get_by_role("link", name="乡镇校核").click()
+    page.get_by_role("button", name="乡镇校核").click()
     page.locator("#id_state").select_option("submitted")
     page.get_by_role("button", name="筛选").click()
     expect(page.locator("tbody tr[data-submission]")).to_have_count(2)

@@ -62,6 +62,8 @@ def test_collector_saves_a_draft_then_submits(world: World, campaign: Campaign) 
     url = f"/collection/campaigns/{campaign.pk}/households/{household.pk}/"
     page = client.get(url)
     assert page.status_code == 200
+    assert f"{household.head_name} 户档案" in page.content.decode()
+    assert 'value="' + household.phone + '"' in page.content.decode()
     assert not Submission.objects.exists()  # a GET creates nothing
     response = client.post(url, form_post(household, action="save"))
     assert response.status_code == 302
@@ -101,6 +103,12 @@ def test_field_validation_as_you_type(world: World) -> None:
     assert "field-error" in bad.content.decode()
     good = client.post("/collection/validate/", {"members-0-id_number": new_id(1)})
     assert good.content == b""
+    # htmx sends the whole form and names the changed field in HX-Trigger-Name.
+    whole_form = {"household-phone": "13912345678", "members-1-id_number": "341502199505055000"}
+    flagged = client.post(
+        "/collection/validate/", whole_form, HTTP_HX_REQUEST="true", HTTP_HX_TRIGGER_NAME="members-1-id_number"
+    )
+    assert "校验位" in flagged.content.decode()
     phone = client.post("/collection/validate/", {"household-phone": "1391234"})
     assert "field-error" in phone.content.decode()
     assert client_for(world, "regulator").post("/collection/validate/", {"household-phone": "1"}).status_code == 403

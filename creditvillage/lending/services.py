@@ -334,9 +334,17 @@ def grant_candidates(product: CreditProduct, region_code: str) -> GrantPreview:
     return preview
 
 
+def _require_village(actor: Actor | None, product: CreditProduct, region_code: str) -> None:
+    from creditvillage.regions.models import Region
+
+    require_lend(actor, product.bank, region_code)
+    if not Region.objects.filter(code=region_code, level="village").exists():
+        raise NotFound()
+
+
 def village_grant_preview(*, actor: Actor | None, product: CreditProduct, region_code: str) -> GrantPreview:
     """How many subjects a whole-village grant would give a line now, and the total (no writes)."""
-    require_lend(actor, product.bank, region_code)
+    _require_village(actor, product, region_code)
     return grant_candidates(product, region_code)
 
 
@@ -349,7 +357,7 @@ def village_grant(
     same subject a no-op (``ON CONFLICT DO NOTHING`` / ``INSERT OR IGNORE``), so two simultaneous
     grants create each line once; each grant counts the lines it really created.
     """
-    require_lend(actor, product.bank, region_code)
+    _require_village(actor, product, region_code)
     if not product.is_active:
         raise DomainError("product_inactive", _("该产品已停售"))
     with transaction.atomic():

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -705,12 +705,7 @@ def _finalise_village(*, actor: Actor, notice: Notice) -> int:
     if live.filter(status=RatingStatus.OBJECTED).exists():
         raise Conflict("objections_open", _("还有未处理的异议"))
     count = live.filter(status=RatingStatus.PRELIMINARY).update(status=RatingStatus.FINAL)
-    final = Rating.objects.filter(
-        cycle_id=notice.cycle_id, subject_type="household", subject_id=OuterRef("pk"), status=RatingStatus.FINAL
-    ).order_by("-version")
-    Household.objects.filter(region_id=notice.region_id).filter(
-        Q(pk__in=live.filter(subject_type="household", status=RatingStatus.FINAL).values("subject_id"))
-    ).update(grade=Subquery(final.values("grade")[:1]))
+    _registry_grades(cycle_id=notice.cycle_id, village=notice.region_id)
     notice.status = NoticeStatus.FINALISED
     notice.finalised_at = now
     notice.save(update_fields=["status", "finalised_at"])
@@ -723,6 +718,28 @@ def _finalise_village(*, actor: Actor, notice: Notice) -> int:
         reason=_("公示期满，评定结果认定"),
     )
     return count
+
+
+def _registry_grades(*, cycle_id: int, village: str) -> None:
+    """Copy the village's final grades of the cycle to ``Household.grade`` (rows whose grade changes only)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE registry_household h SET grade = r.grade FROM rating_rating r "
+                "WHERE r.cycle_id = %s AND r.region_code = %s AND r.subject_type = 'household' "
+                "AND r.status = 'final' AND h.id = r.subject_id AND h.region_id = %s AND h.grade <> r.grade",
+                [cycle_id, village, village],
+            )
+        return
+    final = Rating.objects.filter(
+        cycle_id=cycle_id, subject_type="household", subject_id=OuterRef("pk"), status=RatingStatus.FINAL
+    ).order_by("-version")
+    rated = Rating.objects.filter(
+        cycle_id=cycle_id, region_code=village, subject_type="household", status=RatingStatus.FINAL
+    ).values("subject_id")
+    Household.objects.filter(region_id=village).filter(Q(pk__in=rated)).update(
+        grade=Subquery(final.values("grade")[:1])
+    )
 
 
 @transaction.atomic

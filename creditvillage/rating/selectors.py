@@ -299,15 +299,22 @@ def notice_grade_counts(notice: Notice) -> dict[str, int]:
     return {g: counts[g] for g in GRADE_ORDER if g in counts}
 
 
+def _withhold_objected(actor: Actor | None, queryset: QuerySet[Rating]) -> QuerySet[Rating]:
+    """A rating under objection is seen only through grants other than a bank's (withheld from banks)."""
+    if actor is None or getattr(actor, "is_superuser", False):
+        return queryset
+    allowed = Q(pk__in=[])
+    for grant in actor.grants_for(Action.VIEW):
+        if grant.bank_id is None and (q := Rating.scope_q(grant)) is not None:
+            allowed |= q
+    return queryset.filter(~Q(status=RatingStatus.OBJECTED) | allowed)
+
+
 def rating_list(actor: Actor | None, *, region: str | None = None, status: str = "") -> QuerySet[Rating]:
     """Ratings the actor may see; a rating under objection is withheld from bank officers."""
-    queryset = Rating.objects.visible_to(actor, Action.VIEW).exclude(status=RatingStatus.SUPERSEDED)
-    if actor is not None and not getattr(actor, "is_superuser", False):
-        own = [q for g in actor.grants_for(Action.VIEW) if g.bank_id is None and (q := Rating.scope_q(g)) is not None]
-        allowed = Q(pk__in=[])
-        for q in own:
-            allowed |= q
-        queryset = queryset.filter(~Q(status=RatingStatus.OBJECTED) | allowed)
+    queryset = _withhold_objected(actor, Rating.objects.visible_to(actor, Action.VIEW)).exclude(
+        status=RatingStatus.SUPERSEDED
+    )
     if region:
         from creditvillage.regions.selectors import access_region
 
@@ -361,7 +368,7 @@ def _sees_household(actor: Actor | None, household_id: int) -> bool:
 def rating_history(actor: Actor | None, *, subject_type: str, subject_id: int) -> list[Rating]:
     """Every rating of a subject the actor may see, newest first (versions and cycles)."""
     return list(
-        Rating.objects.visible_to(actor, Action.VIEW)
+        _withhold_objected(actor, Rating.objects.visible_to(actor, Action.VIEW))
         .filter(subject_type=subject_type, subject_id=subject_id)
         .select_related("cycle")
         .order_by("-created_at", "-version", "-pk")

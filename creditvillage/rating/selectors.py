@@ -13,6 +13,7 @@ from django.core import signing
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from creditvillage.accounts.roles import Action
@@ -207,8 +208,9 @@ def notice_token(notice: Notice) -> str:
     return signing.dumps({"n": notice.pk, "e": int(notice.ends_at.timestamp())}, salt=NOTICE_SALT, compress=True)
 
 
-def notice_public_path(notice: Notice) -> str:
-    return reverse("rating:notice-public", args=[notice_token(notice)])
+def notice_public_path(notice: Notice, page: str = "rating:notice-public", token: str = "") -> str:
+    """The public page's path with its signed token in the query string (paths are logged, queries not)."""
+    return f"{reverse(page)}?{urlencode({'t': token or notice_token(notice)})}"
 
 
 def notice_from_token(token: str, now: dt.datetime | None = None) -> Notice | None:

@@ -18,8 +18,9 @@ urlpatterns: list = [
     path("objections/", views.objection_list, name="objection-list"),
     path("objections/<int:pk>/", views.objection_detail, name="objection-detail"),
     path("households/<int:pk>/", views.household_ratings, name="household-ratings"),
-    path("p/<str:token>/", views.notice_public, name="notice-public"),
-    path("p/<str:token>/objection/", views.notice_public_object, name="notice-object"),
+    # The signed token travels in the query string (?t=…): request paths are logged, query strings not.
+    path("p/", views.notice_public, name="notice-public"),
+    path("p/objection/", views.notice_public_object, name="notice-object"),
     path("adjust/", include("creditvillage.rating.adjust.urls")),
     path("villages/", include("creditvillage.rating.villages.urls")),
 ]

@@ -212,12 +212,13 @@ def _gone(request: HttpRequest) -> HttpResponse:
     return render(request, "rating/notice_gone.html", status=403)
 
 
-def notice_public(request: HttpRequest, token: str) -> HttpResponse:
+def notice_public(request: HttpRequest) -> HttpResponse:
     """The printable public notice (A4, the village's seal area, a QR code back to this page)."""
+    token = request.GET.get("t", "")[:500]
     notice = selectors.notice_from_token(token)
     if notice is None:
         return _gone(request)
-    path = selectors.notice_public_path(notice)
+    path = selectors.notice_public_path(notice, token=token)
     return render(
         request,
         "rating/notice_public.html",
@@ -226,13 +227,14 @@ def notice_public(request: HttpRequest, token: str) -> HttpResponse:
             "rows": selectors.notice_rows(notice),
             "counts": selectors.notice_grade_counts(notice),
             "qr": _qr_svg(request, path),
-            "token": token,
+            "object_path": selectors.notice_public_path(notice, "rating:notice-object", token),
         },
     )
 
 
-def notice_public_object(request: HttpRequest, token: str) -> HttpResponse:
+def notice_public_object(request: HttpRequest) -> HttpResponse:
     """A villager's objection from the public page: name, mobile, text, optional evidence."""
+    token = request.GET.get("t", "")[:500]
     notice = selectors.notice_from_token(token)
     if notice is None:
         return _gone(request)
@@ -260,8 +262,12 @@ def notice_public_object(request: HttpRequest, token: str) -> HttpResponse:
                 _form_errors(form, exc)
             else:
                 messages.success(request, _("异议已受理，村里将在20日内核实答复。"))
-                return redirect("rating:notice-public", token=token)
-    return render(request, "rating/notice_object.html", {"notice": notice, "form": form, "token": token})
+                return redirect(selectors.notice_public_path(notice, token=token))
+    return render(
+        request,
+        "rating/notice_object.html",
+        {"notice": notice, "form": form, "back": selectors.notice_public_path(notice, token=token)},
+    )
 
 
 @login_required

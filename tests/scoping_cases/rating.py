@@ -259,8 +259,8 @@ def page_public(m: Matrix) -> None:
     objection_count = seed["objection"].__class__.objects.count()
     for name in [*m.personas, "anonymous"]:
         client = m.page_clients.get(name) or Client()
-        for path in (f"/rating/p/{token}/", f"/rating/p/{token}/objection/"):
-            m.calls["GET /rating/p/<token>/"] += 1
+        for path in (f"/rating/p/?t={token}", f"/rating/p/objection/?t={token}"):
+            m.calls["GET /rating/p/?t=<token>"] += 1
             response = client.get(path)
             text = response_text(response)
             if response.status_code != 200 or "13900" in text or "13800" in text:

@@ -168,16 +168,17 @@ def test_a_villager_objects_through_the_public_link(world: World) -> None:
         services.cycle_run(actor=operator, cycle=cycle, engine=False)
         notice = services.notices_publish(actor=operator, cycle=cycle, villages=[ZHOUAN]).notices[0]
         path = selectors.notice_public_path(notice)
+        object_path = selectors.notice_public_path(notice, "rating:notice-object")
         client = Client()
         page = client.get(path)
         assert page.status_code == 200
         rating = Rating.objects.filter(cycle=cycle, region_code=ZHOUAN).order_by("pk").first()
         assert rating is not None
-        refused = client.post(f"{path}objection/", {"rating": rating.pk, "name": "李四", "phone": "123", "text": "x"})
+        refused = client.post(object_path, {"rating": rating.pk, "name": "李四", "phone": "123", "text": "x"})
         assert refused.status_code == 200
         assert Objection.objects.count() == 0
         ok = client.post(
-            f"{path}objection/",
+            object_path,
             {"rating": rating.pk, "name": "李四", "phone": "13912345678", "text": "该户长期拖欠村集体承包费"},
         )
         assert ok.status_code == 302
@@ -187,4 +188,4 @@ def test_a_villager_objects_through_the_public_link(world: World) -> None:
             "13912345678",
             None,
         )
-        assert Client().get("/rating/p/not-a-token/").status_code == 403
+        assert Client().get("/rating/p/?t=not-a-token").status_code == 403

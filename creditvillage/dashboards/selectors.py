@@ -8,6 +8,7 @@ from django.db.models import Count
 
 from creditvillage.accounts.roles import Action
 from creditvillage.core.scope import Actor, code_range, significant_prefix
+from creditvillage.lending import selectors as lending_selectors
 from creditvillage.regions.models import Region
 from creditvillage.regions.selectors import access_region, region_children, root_regions
 from creditvillage.registry.choices import ArchiveStatus
@@ -24,6 +25,7 @@ def stats_overview(*, actor: Actor | None, region: str | None = None) -> dict[st
     Figures for parts not built yet (credit, loans, points, coupons, events) are zero.
     """
     queryset = Household.objects.visible_to(actor, Action.VIEW_STATS)
+    lo, hi = code_range("")
     if region:
         scope = access_region(actor, region)
         lo, hi = code_range(significant_prefix(scope.code))
@@ -45,8 +47,8 @@ def stats_overview(*, actor: Actor | None, region: str | None = None) -> dict[st
         "rated": sum(by_grade.values()),
         "credit_subjects": sum(n for g, n in by_grade.items() if g in CREDIT_SUBJECT_GRADES),
         "grade_distribution": grade_distribution,
-        "credit_granted_yuan": 0,
-        "loans_outstanding_yuan": 0,
+        # Lending: credit granted and used, loans outstanding, NPL (lending.selectors.overview_figures).
+        **lending_selectors.overview_figures(actor=actor, lo=lo, hi=hi),
         "points_issued": 0,
         "coupons_redeemed": 0,
         "events_open": 0,

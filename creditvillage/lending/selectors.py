@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -222,3 +223,22 @@ def attestation(*, actor: Actor | None, household_id: Any) -> dict[str, Any]:
             "issued_at": timezone.now().isoformat(timespec="seconds"),
         }
     )
+
+
+def overview_figures(*, actor: Actor | None, lo: str, hi: str) -> dict[str, Any]:
+    """The dashboard's lending figures under the code range, counted over what ``view_stats`` reaches:
+    credit granted and used, loans outstanding (yuan, integers), NPL amount and ratio."""
+    lines_qs = CreditLine.objects.visible_to(actor, Action.VIEW_STATS).filter(region_code__gte=lo, region_code__lte=hi)
+    loans_qs = Loan.objects.visible_to(actor, Action.VIEW_STATS).filter(region_code__gte=lo, region_code__lte=hi)
+    figures = lending_figures(lines_qs, loans_qs)
+    outstanding = figures["loans_outstanding_fen"]
+    return {
+        "credit_granted_yuan": figures["credit_granted_fen"] // 100,
+        "credit_used_yuan": figures["credit_used_fen"] // 100,
+        "loans_outstanding_yuan": outstanding // 100,
+        "npl_yuan": figures["npl_fen"] // 100,
+        # Not money: a ratio of two fen sums, as a decimal string ("0.0123"), null without loans.
+        "npl_ratio": str((Decimal(figures["npl_fen"]) / outstanding).quantize(Decimal("0.0001")))
+        if outstanding
+        else None,
+    }

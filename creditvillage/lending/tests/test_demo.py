@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from creditvillage.demo.builder import demo_build
@@ -11,7 +13,7 @@ from creditvillage.rating.models import Rating
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_demo_lending(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_demo_lending(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
     demo_build()
     assert set(CreditProduct.objects.values_list("preset", flat=True)) == {"tianchang", "shuangluan"}
@@ -34,7 +36,7 @@ def test_demo_lending(settings, tmp_path) -> None:  # type: ignore[no-untyped-de
     from creditvillage.accounts.models import User
 
     household = User.objects.get(username="household").role_assignments.get().household_id
-    own = Loan.objects.get(household_id=household)
+    own = Loan.objects.get(household_id=household or 0)
     assert own.status == "applied"
     assert own.recommended_at is not None
     assert LossShare.objects.count() == 1

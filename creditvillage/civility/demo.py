@@ -1,7 +1,8 @@
 """The demo's civility chapter: a closed 2026 round for every village with households.
 
 Each village gets an evaluation group of five (in 周庵村 the ``evaluator`` login and four generated
-evaluator logins; elsewhere five generated ones, all with the demo password), a deliberation and
+villagers; elsewhere five generated villagers, whose paper sheets the operators entered — see
+``GENERATE_LOGINS``), a deliberation and
 a supervision group, every household scored independently by the evaluators not recused from it
 (each generated evaluator is a villager: recused from their own household and one recorded
 relative's), the six steps of 三议两审一公开 recorded in June 2026, and frozen results. In 周庵村
@@ -52,6 +53,9 @@ CHINA = ZoneInfo("Asia/Shanghai")
 YEAR = 2026
 ZHOUAN = "341502204201"
 EVALUATORS = 5
+# The contract's demo has exactly its named logins (demo/tests: User count), so the generated
+# evaluators are named villagers whose paper sheets the operators entered; True gives each a login.
+GENERATE_LOGINS = False
 GENEROUS = 4  # in 周庵村, the fifth evaluator scores high on purpose (the flagged one)
 VETO_ITEM = "被列为失信被执行人"
 VETO_BASIS = "经查询中国执行信息公开网，户主于2026年3月被列为失信被执行人（执行案号（2026）皖1502执恢123号）"
@@ -125,18 +129,18 @@ def build(ctx: DemoContext) -> None:
         picks = rng.sample(range(len(heads)), EVALUATORS)
         slots = range(1, EVALUATORS) if round_.region_id == ZHOUAN else range(EVALUATORS)
         generated += [(round_, slot, heads[picks[slot]]) for slot in slots]
-    users = User.objects.bulk_create(
-        User(
-            username=f"pingyi{round_.region_id[6:]}{slot}",
-            password=password,
-            display_name=person.name,
+    users: list[User | None] = [None] * len(generated)
+    if GENERATE_LOGINS:
+        users = list(
+            User.objects.bulk_create(
+                User(username=f"pingyi{round_.region_id[6:]}{slot}", password=password, display_name=person.name)
+                for round_, slot, person in generated
+            )
         )
-        for round_, slot, person in generated
-    )
-    RoleAssignment.objects.bulk_create(
-        RoleAssignment(user=user, role=Role.EVALUATOR, region_id=round_.region_id)
-        for user, (round_, _slot, _person) in zip(users, generated, strict=True)
-    )
+        RoleAssignment.objects.bulk_create(
+            RoleAssignment(user=user, role=Role.EVALUATOR, region_id=round_.region_id)
+            for user, (round_, _slot, _person) in zip(users, generated, strict=True)
+        )
     member_rows = [
         GroupMember(
             round=round_,
@@ -216,7 +220,10 @@ def build(ctx: DemoContext) -> None:
                     mark_rows.append((items[VETO_ITEM].pk, 1, VETO_BASIS))
                 score = compute.evaluation_score(rules, {item_id: count for item_id, count, _b in mark_rows})
                 submitted = dt.datetime(YEAR, 6, 1, 9, 0, tzinfo=CHINA) + dt.timedelta(minutes=len(evaluations) % 1440)
-                evaluations.append((round_.pk, m.pk, household_id, score, m.user_id, submitted))
+                entered_by = m.user_id or (
+                    township_operator.pk if township_operator and round_.region_id.startswith("341502204") else None
+                )
+                evaluations.append((round_.pk, m.pk, household_id, score, entered_by, submitted))
                 marks.append((len(evaluations) - 1, mark_rows))
     _insert_evaluations(evaluations, marks)
 

@@ -18,7 +18,10 @@ HERE = Path(__file__).resolve().parent
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "bench_generate.py": ([], ["--households", "2000", "--villages", "6"]),
     "bench_list.py": ([], ["--households", "2000", "--villages", "6", "--requests", "20"]),
+    "bench_lending.py": ([], ["--households", "2000", "--villages", "6"]),
     "bench_rating_cycle.py": ([], ["--households", "2000", "--villages", "6"]),
+    "bench_score_kernel.py": ([], ["--rows", "20000", "--peer-rows", "2000", "--repeat", "1"]),
+    "bench_rate_batch.py": ([], ["--households", "2000", "--villages", "6"]),
     "bench_import.py": ([], ["--rows", "2000", "--villages", "4"]),
 }
 

@@ -246,3 +246,30 @@ def test_household_check_unchanged(world: World) -> None:
         services.household_check_unchanged(household=household, seen_version=seen_version)
     with pytest.raises(services.ArchiveConflict):
         services.household_check_unchanged(household=household, seen_updated_at=seen_at)
+
+
+def test_ratings_read_the_latest_snapshot(world: World, campaign: Campaign) -> None:
+    from creditvillage.collection import selectors
+
+    operator = world.users["township_operator"]
+    submission = submitted(world, campaign, address="第一版")
+    first = services.submission_verify(actor=operator, submission=submission, expected_version=submission.version)
+    household_id = first.subject_id
+    assert household_id is not None
+    reopened = services.submission_reopen(
+        actor=operator, submission=first, expected_version=first.version, reason="更正"
+    )
+    again = services.submission_submit(
+        actor=world.users["collector"],
+        submission=reopened,
+        expected_version=reopened.version,
+        data=archive_with(reopened.data, address="第二版"),
+    )
+    services.submission_verify(actor=operator, submission=again, expected_version=again.version)
+    latest = selectors.latest_snapshot_data([household_id])
+    assert latest[household_id]["household"]["address"] == "第二版"
+    mine = selectors.latest_snapshot(actor=operator, household_id=household_id)
+    assert mine is not None
+    assert mine.data["household"]["address"] == "第二版"
+    assert selectors.latest_snapshot(actor=world.users["sibling_township_operator"], household_id=household_id) is None
+    assert selectors.latest_snapshot_data([household_id], campaign_id=campaign.pk + 1) == {}

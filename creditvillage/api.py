@@ -20,6 +20,7 @@ from creditvillage.accounts.api import router as accounts_router
 from creditvillage.accounts.services import token_authenticate
 from creditvillage.civility.api import router as civility_router
 from creditvillage.collection.api import router as collection_router
+from creditvillage.collection.api_campaigns import router as collection_campaigns_router
 from creditvillage.collection.imports.api import router as imports_router
 from creditvillage.core.api import router as core_router
 from creditvillage.core.errors import DomainError
@@ -103,6 +104,7 @@ api.add_router("", regions_router)
 api.add_router("", registry_router)
 api.add_router("", dashboards_router)
 api.add_router("", collection_router)
+api.add_router("", collection_campaigns_router)
 api.add_router("", imports_router)
 api.add_router("", civility_router)
 api.add_router("", scoring_router)

@@ -254,10 +254,13 @@ def rating_run_create(
     prefix = significant_prefix(code)
     chunk = chunk_size or CHUNK
     progress = Progress(job)
+    phases = dict.fromkeys(("refresh", "read", "score", "write"), 0.0)
     try:
         with transaction.atomic():
+            mark = time.perf_counter()
             if refresh or (refresh is None and indicators_stale(prefix, cm.subject_type)):
                 indicators_refresh(prefix, subject_types=(cm.subject_type,))
+            phases["refresh"] = time.perf_counter() - mark
             lo, hi = code_range(prefix)
             total_subjects = subject_bounds(cm.subject_type, lo, hi)[2]
             progress.update(total=total_subjects, status="running", started_at=timezone.now())
@@ -272,21 +275,29 @@ def rating_run_create(
             now = timezone.now()
             counts = np.zeros(len(cm.grades), dtype=np.int64)
             done = 0
+            mark = time.perf_counter()
             for part in iter_chunks(cm, prefix, chunk):
+                phases["read"] += time.perf_counter() - mark
+                mark = time.perf_counter()
                 scored = engine.score_columns(cm, part.columns, part.vetoes)
                 counts += np.bincount(scored[1], minlength=len(cm.grades))
                 frame = rating_frame(cm, part, scored, run_id=run.pk, cycle_id=getattr(cycle, "pk", None), now=now)
+                phases["score"] += time.perf_counter() - mark
+                mark = time.perf_counter()
                 done += tabular.write_frame(RATINGS, frame)
+                phases["write"] += time.perf_counter() - mark
                 progress.update(done=done)
                 if on_progress is not None:
                     on_progress(done, total_subjects)
                 _after_chunk(done)
+                mark = time.perf_counter()
+            run.message = " ".join(f"{name}={seconds:.2f}s" for name, seconds in phases.items())
             run.status = RunStatus.SUCCEEDED
             run.finished_at = timezone.now()
             run.subjects = done
             run.counts = {grade: int(n) for grade, n in zip(cm.grades, counts.tolist(), strict=True) if n}
             run.seconds = round(time.perf_counter() - started, 3)
-            run.save(update_fields=["status", "finished_at", "subjects", "counts", "seconds"])
+            run.save(update_fields=["status", "finished_at", "subjects", "counts", "seconds", "message"])
             audit.record(
                 actor=actor,
                 action="scoring.rating_run",

@@ -289,12 +289,31 @@ def compile_version(version: Any) -> CompiledModel:
 # ------------------------------------------------------------------------------------------
 
 
+SMALL_EDGES = 16
+
+
+def bin_index(ind: CompiledIndicator, column: np.ndarray) -> np.ndarray:
+    """The bin of each value: ``searchsorted`` semantics (NaN lands in the last bin). With few edges,
+    one vectorised comparison per edge is several times faster than a binary search per value."""
+    if len(ind.edges) > SMALL_EDGES:
+        return np.searchsorted(ind.edges, column, side=ind.side)
+    index = np.zeros(len(column), dtype=np.int8)  # bool + int8 adds without a cast: 10× faster than intp
+    compare = np.greater_equal if ind.side == "right" else np.greater
+    for edge in ind.edges.tolist():
+        index += compare(column, edge)
+    if len(ind.edges):
+        missing = np.isnan(column)
+        if missing.any():
+            index[missing] = len(ind.edges)
+    return index
+
+
 def indicator_points(ind: CompiledIndicator, column: np.ndarray) -> np.ndarray:
     """Points (centi) of one indicator for a column: floats (NaN = missing) or category codes."""
     if ind.kind == "categories":
         return ind.table.take(column)
     if ind.kind == "bins":
-        points = ind.table.take(np.searchsorted(ind.edges, column, side=ind.side))
+        points = ind.table.take(bin_index(ind, column))
     else:  # linear
         raw = np.rint(np.nan_to_num(column) * (ind.scale * CENT))
         points = np.clip(raw, 0, ind.cap if ind.cap is not None else None).astype(POINTS)
@@ -304,12 +323,12 @@ def indicator_points(ind: CompiledIndicator, column: np.ndarray) -> np.ndarray:
     return points.astype(POINTS, copy=False)
 
 
-def kernel(cm: CompiledModel, columns: Mapping[str, np.ndarray], vetoes: Mapping[str, np.ndarray]) -> KernelResult:
+def _kernel(cm: CompiledModel, columns: Mapping[str, np.ndarray], vetoes: Mapping[str, np.ndarray]) -> KernelResult:
     """Score N rows. ``columns[code]``: float64 values (NaN = missing) or int category codes
     (``CompiledIndicator.code_of``); ``vetoes[veto code]``: bool per row (absent = none)."""
     k = len(cm.indicators)
     n = len(next(iter(columns.values()))) if columns else len(next(iter(vetoes.values()), ()))
-    points = np.empty((n, k), dtype=POINTS)
+    points = np.empty((n, k), dtype=POINTS, order="F")  # one contiguous column per indicator
     for j, ind in enumerate(cm.indicators):
         points[:, j] = indicator_points(ind, columns[ind.code])
     nb = len(cm.block_codes)
@@ -318,7 +337,10 @@ def kernel(cm: CompiledModel, columns: Mapping[str, np.ndarray], vetoes: Mapping
     for b in range(nb):
         lo, hi = bounds[b], bounds[b + 1]
         if hi > lo:
-            raw[:, b] = points[:, lo:hi].sum(axis=1, dtype=np.int64)
+            acc = points[:, lo].astype(np.int64)
+            for j in range(lo + 1, hi):
+                acc += points[:, j]
+            raw[:, b] = acc
     blocks = np.clip(raw, cm.block_floors, cm.block_caps)
     if cm.combine == "min":
         total = points.min(axis=1).astype(np.int64) if k else np.zeros(n, dtype=np.int64)
@@ -336,7 +358,7 @@ def kernel(cm: CompiledModel, columns: Mapping[str, np.ndarray], vetoes: Mapping
     return KernelResult(points, blocks, raw, total, vetoed, hits, grade, cm.credit.take(grade))
 
 
-def score_columns(
+def _score_columns(
     cm: CompiledModel, columns: Mapping[str, np.ndarray], vetoes: Mapping[str, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The batch path's lean variant: (total centi, grade index, credit, vetoed) without keeping
@@ -352,7 +374,7 @@ def score_columns(
     else:
         total = np.zeros(n, dtype=np.int64)
         for b in range(len(cm.block_codes)):
-            block = np.zeros(n, dtype=np.int64)
+            block = np.zeros(n, dtype=np.int32)
             for ind in cm.indicators[bounds[b] : bounds[b + 1]]:
                 block += indicator_points(ind, columns[ind.code])
             np.clip(block, cm.block_floors[b], cm.block_caps[b], out=block)
@@ -366,6 +388,54 @@ def score_columns(
     grade = bottom - np.searchsorted(cm.thresholds, total, side="right")
     grade = np.where(vetoed, cm.veto_grade_index, grade)
     return total, grade, cm.credit.take(grade), vetoed
+
+
+BLOCK_ROWS = 65_536  # rows per pass: temporaries stay in cache and the allocator reuses them
+
+
+def _rows(columns: Mapping[str, np.ndarray], vetoes: Mapping[str, np.ndarray]) -> int:
+    for array in (*columns.values(), *vetoes.values()):
+        return len(array)
+    return 0
+
+
+def _slice(data: Mapping[str, np.ndarray], lo: int, hi: int) -> dict[str, np.ndarray]:
+    return {key: array[lo:hi] for key, array in data.items()}
+
+
+def kernel(cm: CompiledModel, columns: Mapping[str, np.ndarray], vetoes: Mapping[str, np.ndarray]) -> KernelResult:
+    """Score N rows. ``columns[code]``: float64 values (NaN = missing) or int category codes
+    (``CompiledIndicator.code_of``); ``vetoes[veto code]``: bool per row (absent = none).
+    Works through the rows ``BLOCK_ROWS`` at a time (same results, several times faster)."""
+    n = _rows(columns, vetoes)
+    if n <= BLOCK_ROWS:
+        return _kernel(cm, columns, vetoes)
+    parts = [
+        _kernel(cm, _slice(columns, lo, lo + BLOCK_ROWS), _slice(vetoes, lo, lo + BLOCK_ROWS))
+        for lo in range(0, n, BLOCK_ROWS)
+    ]
+    return KernelResult(
+        *[np.concatenate([getattr(p, name) for p in parts]) for name in KernelResult.__dataclass_fields__]
+    )
+
+
+def score_columns(
+    cm: CompiledModel, columns: Mapping[str, np.ndarray], vetoes: Mapping[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The batch path's lean variant: (total centi, grade index, credit, vetoed) without keeping
+    the N × K points matrix. Identical results to ``kernel``."""
+    n = _rows(columns, vetoes)
+    if n <= BLOCK_ROWS:
+        return _score_columns(cm, columns, vetoes)
+    total = np.empty(n, dtype=np.int64)
+    grade = np.empty(n, dtype=np.intp)
+    credit = np.empty(n, dtype=bool)
+    vetoed = np.empty(n, dtype=bool)
+    for lo in range(0, n, BLOCK_ROWS):
+        hi = min(n, lo + BLOCK_ROWS)
+        part = _score_columns(cm, _slice(columns, lo, hi), _slice(vetoes, lo, hi))
+        total[lo:hi], grade[lo:hi], credit[lo:hi], vetoed[lo:hi] = part
+    return total, grade, credit, vetoed
 
 
 # ------------------------------------------------------------------------------------------

@@ -292,3 +292,25 @@ def test_one_subject_is_scored_exactly_as_in_the_batch(spec: dict[str, Any], dat
         assert [r["points"] for r in one["breakdown"]] == [round(int(p) / 100, 2) for p in batch.points[i]]
         if cm.combine == "sum":
             assert round(sum(Decimal(str(b["points"])) for b in one["blocks"]), 2) == Decimal(str(one["score"]))
+
+
+def test_the_blocked_kernel_equals_one_pass_over_many_rows() -> None:
+    cm = household()
+    rng = np.random.default_rng(3)
+    n = engine.BLOCK_ROWS * 2 + 17
+    columns: dict[str, np.ndarray] = {}
+    for ind in cm.indicators:
+        if ind.kind == "categories":
+            columns[ind.code] = rng.integers(0, len(ind.categories) + 1, n)
+        else:
+            values = rng.uniform(-5, 120, n)
+            values[rng.random(n) < 0.05] = np.nan
+            columns[ind.code] = values
+    vetoes = {"negative_list": rng.random(n) < 0.01}
+    whole = engine._kernel(cm, columns, vetoes)
+    blocked = engine.kernel(cm, columns, vetoes)
+    lean = engine.score_columns(cm, columns, vetoes)
+    for name in ("points", "blocks", "total", "vetoed", "grade", "credit"):
+        assert np.array_equal(getattr(whole, name), getattr(blocked, name)), name
+    assert np.array_equal(lean[0], whole.total)
+    assert np.array_equal(lean[1], whole.grade)

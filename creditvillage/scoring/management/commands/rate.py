@@ -11,6 +11,7 @@ from creditvillage.scoring import batch
 
 
 class Command(BaseCommand):
+    requires_system_checks: list[str] = []  # a batch command: start fast (the checks run in CI and on serve)
     help = "Score and grade every subject under a region with the active (or named) model as one preliminary run."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,5 +34,5 @@ class Command(BaseCommand):
         counts = " ".join(f"{grade}={n}" for grade, n in run.counts.items())
         self.stdout.write(
             f"rate region={run.region_code} model={run.model_code} version={run.model_version} run={run.pk} "
-            f"subjects={run.subjects} {counts} seconds={run.seconds:.3f}"
+            f"subjects={run.subjects} {counts} seconds={run.seconds:.3f} ({run.message})"
         )

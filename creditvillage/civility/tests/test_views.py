@@ -167,3 +167,13 @@ def test_closed_round_page_shows_frozen_results(world: World) -> None:
     body = client_for(world, "regulator").get(f"/civility/rounds/{round_.pk}/").content.decode()
     assert "21.00" in body
     assert 'data-testid="round-status">已结束' in body
+
+
+def test_bad_photo_shown_beside_the_field(world: World, settings: object, tmp_path: object) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)  # type: ignore[attr-defined]
+    round_, members = open_round(world)
+    household = world.household(ZHOUAN, 1)
+    fake = SimpleUploadedFile("x.jpg", b"GIF89a not allowed", content_type="image/jpeg")
+    page = client_for(world, "evaluator").post(f"/civility/rounds/{round_.pk}/score/{household.pk}/", {"photo": fake})
+    assert 'data-error-for="photo"' in page.content.decode()
+    assert not Evaluation.objects.filter(member=members[0]).exists()

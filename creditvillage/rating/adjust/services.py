@@ -218,7 +218,11 @@ def rating_downgrade(
 
 
 def _engine_grade(rating: Rating) -> tuple[str, Decimal, bool] | None:
-    """(grade, score, vetoed) from the scoring engine for one subject, when the engine offers it."""
+    """(grade, score, vetoed) from the scoring engine for one subject, when the engine can score it.
+
+    ``scoring.engine.evaluate_subject`` re-reads the archive and the negative list (repaired and
+    expired entries no longer veto). None when the engine is absent or cannot score the subject.
+    """
     try:
         from creditvillage.scoring import engine
     except ImportError:
@@ -226,7 +230,11 @@ def _engine_grade(rating: Rating) -> tuple[str, Decimal, bool] | None:
     evaluate = getattr(engine, "evaluate_subject", None)
     if evaluate is None:
         return None
-    result = evaluate(subject_type=rating.subject_type, subject_id=rating.subject_id)
+    try:
+        with transaction.atomic():
+            result = evaluate(subject_type=rating.subject_type, subject_id=rating.subject_id)
+    except DomainError:
+        return None
     return str(result.grade), Decimal(str(result.score)), bool(result.vetoed)
 
 
@@ -248,11 +256,11 @@ def _rescore(*, actor: Actor | None, rating_before: Rating, reason: str, on: dt.
         expired_at__isnull=True,
         source__in=VETO_SOURCES,
     ).exists() or _listed(current, on)
-    engine = _engine_grade(current)
-    if engine is not None:
-        grade, score, vetoed = engine
-    elif still_hit:
+    engine = None if still_hit else _engine_grade(current)
+    if still_hit:
         grade, score, vetoed = ladder.veto_grade, current.score, True
+    elif engine is not None:
+        grade, score, vetoed = engine
     else:
         grade = ladder.grade_for_score(rating_before.score) or rating_before.grade
         score, vetoed = rating_before.score, False

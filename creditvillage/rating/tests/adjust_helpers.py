@@ -56,3 +56,10 @@ def extra_user(username: str, role: str, world: World, region: str, **subject: o
     user = User.objects.create_user(username=username, password=PASSWORD, display_name=username)
     RoleAssignment.objects.create(user=user, role=role, region=world.region(region), **subject)
     return user
+
+
+def engine_grade(household: Household) -> str:
+    """The grade the scoring engine gives the household now (what a re-score must write)."""
+    from creditvillage.scoring.engine import evaluate_subject
+
+    return str(evaluate_subject(subject_type="household", subject_id=household.pk).grade)

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -17,7 +18,7 @@ from creditvillage.rating.selectors import current_rating
 from creditvillage.registry.models import Household
 from tests.fixtures import World
 
-from .adjust_helpers import final_rating, list_member
+from .adjust_helpers import engine_grade, final_rating, list_member
 
 pytestmark = pytest.mark.django_db
 
@@ -54,14 +55,17 @@ def test_entries_and_adjustments_expire_after_five_years(world: World) -> None:
     # Five years after listing, both expire and both subjects are re-scored.
     later = entry.expires_on
     out = io.StringIO()
-    call_command("expire_negative_items", "--date", later.isoformat(), stdout=out)
-    assert out.getvalue().strip() == "entries_expired=1 adjustments_expired=2 rescored=2 repairs_effective=0"
-    assert RatingAdjustment.objects.filter(expired_at__isnull=True).count() == 0
-    for household, grade in ((vetoed, "AA"), (defaulted, "A")):
-        rating = current_rating(subject_type="household", subject_id=household.pk)
-        assert rating is not None
-        assert (rating.grade, rating.vetoed, rating.version) == (grade, False, 3)
-        assert Household.objects.get(pk=household.pk).grade == grade
+    with time_machine.travel(dt.datetime.combine(later, dt.time(12), tzinfo=dt.UTC), tick=False):
+        call_command("expire_negative_items", stdout=out)
+        assert out.getvalue().strip() == "entries_expired=1 adjustments_expired=2 rescored=2 repairs_effective=0"
+        assert RatingAdjustment.objects.filter(expired_at__isnull=True).count() == 0
+        for household in (vetoed, defaulted):
+            rating = current_rating(subject_type="household", subject_id=household.pk)
+            assert rating is not None
+            grade = engine_grade(household)
+            assert grade != "D"
+            assert (rating.grade, rating.vetoed, rating.version) == (grade, False, 3)
+            assert Household.objects.get(pk=household.pk).grade == grade
     assert AuditEvent.objects.filter(action="negative_entry.expired").count() == 1
     assert AuditEvent.objects.filter(action="adjustment.expired").count() == 2
     assert AuditEvent.objects.filter(action="rating.rescored").count() == 2

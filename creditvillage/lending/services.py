@@ -292,16 +292,6 @@ def grant_candidates(product: CreditProduct, region_code: str) -> GrantPreview:
     lo, hi = code_range(prefix)
     terms = product_terms(product)
     ratings = _current_ratings(prefix, list(product.subject_types))
-    consented = set(
-        Consent.objects.filter(
-            bank_id=product.bank_id, revoked_at__isnull=True, household__region_id__gte=lo, household__region_id__lte=hi
-        ).values_list("household_id", flat=True)
-    )
-    live = set(
-        CreditLine.objects.filter(bank_id=product.bank_id, region_code__gte=lo, region_code__lte=hi)
-        .exclude(status=LineStatus.CLOSED)
-        .values_list("subject_type", "subject_id")
-    )
     names: dict[tuple[str, int], str] = {}
     kinds = set(product.subject_types)
     if "household" in kinds:
@@ -311,6 +301,21 @@ def grant_candidates(product: CreditProduct, region_code: str) -> GrantPreview:
         if kind in kinds:
             for pk, name in model.objects.filter(region_id__gte=lo, region_id__lte=hi).values_list("pk", "name"):
                 names[(kind, pk)] = name
+    # By household id (the households just read), not by a join on the household's region: the
+    # consent table's household index answers it without scanning the bank's every consent.
+    household_ids = [sid for kind, sid in names if kind == "household"]
+    consented: set[int] = set()
+    for start in range(0, len(household_ids), 5000):
+        consented.update(
+            Consent.objects.filter(
+                bank_id=product.bank_id, revoked_at__isnull=True, household_id__in=household_ids[start : start + 5000]
+            ).values_list("household_id", flat=True)
+        )
+    live = set(
+        CreditLine.objects.filter(bank_id=product.bank_id, region_code__gte=lo, region_code__lte=hi)
+        .exclude(status=LineStatus.CLOSED)
+        .values_list("subject_type", "subject_id")
+    )
     preview = GrantPreview(region_code=region_code)
     for (kind, sid), rating in sorted(ratings.items(), key=lambda item: (item[1]["region_code"], item[0])):
         term = terms.get((kind, rating["grade"]))

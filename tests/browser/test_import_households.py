@@ -50,7 +50,7 @@ def test_import_with_errors_shows_them_on_the_page(
     assert Household.objects.filter(number=rows[4][0]).exists()
     assert not Household.objects.filter(number=rows[0][0]).exists()
 
-    page.set_viewport_size(PHONE)
+    page.set_viewport_size({"width": PHONE["width"], "height": PHONE["height"]})
     page.reload()
     expect(page.get_by_test_id("import-errors")).to_be_visible()
     assert_fits_the_screen(page)

@@ -109,6 +109,8 @@ def _check_directory(archive: zipfile.ZipFile, limits: Limits) -> list[zipfile.Z
     names = {info.filename for info in members}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise FileRejected("not_xlsx", _("这不是有效的 Excel 工作簿（.xlsx）。") + _CSV_HINT)
+    if archive.getinfo("[Content_Types].xml").file_size > MIB:  # read whole below: keep it small
+        raise FileRejected("not_xlsx", _("这不是有效的 Excel 工作簿（.xlsx）。") + _CSV_HINT)
     total = 0
     for info in members:
         lowered = info.filename.lower()
@@ -185,7 +187,7 @@ def inspect(path: Path, filename: str = "", limits: Limits = DEFAULT_LIMITS) -> 
     try:
         with zipfile.ZipFile(path) as archive:
             members = _check_directory(archive, limits)
-            content_types = archive.read("[Content_Types].xml") if archive.getinfo("[Content_Types].xml") else b""
+            content_types = archive.read("[Content_Types].xml")
             if b"macroEnabled" in content_types or b"vbaProject" in content_types:
                 raise FileRejected("macros", _("工作簿中含有宏（VBA），出于安全原因已拒绝，请另存为 .xlsx。"))
             rows = max((_stream_member(archive, info, limits, started) for info in members), default=0)

@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from creditvillage.accounts.roles import Action
+from creditvillage.core.errors import DomainError
 from creditvillage.core.identifiers import mask_mobile, mask_name
 from creditvillage.core.scope import Actor, access, code_range, significant_prefix
 from creditvillage.rating.models import (
@@ -390,6 +391,8 @@ def explain(actor: Actor | None, rating: Rating | None) -> dict[str, Any] | None
         return None
     try:
         result = explain_rating(actor, rating)
+    except DomainError:  # e.g. a rating of the interim score, which no scoring model explains
+        return None
     except Exception:  # noqa: BLE001 - an explanation must never break the household's page
         logger.exception("explain_rating failed for rating %s", rating.pk)
         return None

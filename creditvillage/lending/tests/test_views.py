@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -81,7 +83,7 @@ def test_consent_page_grant_revoke_and_read_log(world: World) -> None:
     assert Consent.objects.get(pk=other.pk).revoked_at is None
 
 
-def test_paper_consent_page(world: World, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_paper_consent_page(world: World, settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = str(tmp_path)
     assert world.bank is not None
     target = world.household(ZHOUAN, 2)

@@ -23,7 +23,10 @@ class OverviewOut(Schema):
     credit_subjects: int
     grade_distribution: dict[str, int]
     credit_granted_yuan: int
+    credit_used_yuan: int
     loans_outstanding_yuan: int
+    npl_yuan: int
+    npl_ratio: str | None
     points_issued: int
     coupons_redeemed: int
     events_open: int

@@ -4,8 +4,8 @@
 synthetic households in each village of 横塘岗乡 and 铜城镇; village files with the work teams of
 seed 000's annex 2; groups, grids and party organisations; two rural commercial banks; a merchant;
 consents from about half of 周庵村 to the 金安 bank; and one login per role, all with the password
-``cv-demo-2026``. Ratings do not exist yet: ``Household.grade`` stays empty (the ``household`` login's
-household is the one the rating issue should make AA — see :func:`demo_household`).
+``cv-demo-2026``. The later chapters (demo/steps.py) add the collection campaign, civility rounds,
+rating cycles (the ``household`` login's household ends AA — see :func:`demo_household`) and lending.
 
 Deterministic: the same code builds the same demo (except timestamps of the build itself).
 """
@@ -283,10 +283,15 @@ def _consents(bank: Bank, recorded_by: User) -> None:
 
 
 def demo_household() -> Household:
-    """The ``household`` login's household: the first verified 周庵村 household that consented to a bank.
+    """The ``household`` login's household (contract.md: the head of an AA household in 周庵村)."""
+    assignment = RoleAssignment.objects.filter(user__username="household", household__isnull=False).first()
+    if assignment is not None and assignment.household is not None:
+        return assignment.household
+    return _pick_demo_household()
 
-    Grades arrive with the rating issue; that issue should make this household AA (contract.md).
-    """
+
+def _pick_demo_household() -> Household:
+    """The first verified 周庵村 household that consented to a bank (the rating chapter makes it AA)."""
     consented = Consent.objects.filter(revoked_at__isnull=True).values("household_id")
     return (
         Household.objects.filter(region_id=ZHOUAN, status="verified", pk__in=consented).order_by("number").first()
@@ -296,7 +301,7 @@ def demo_household() -> Household:
 
 
 def _household_login(users: dict[str, User]) -> None:
-    household = demo_household()
+    household = _pick_demo_household()
     login = next(login for login in LOGINS if login.role == "household")
     head = household.members.get(relation="head")
     user = User.objects.create(

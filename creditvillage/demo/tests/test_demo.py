@@ -78,6 +78,7 @@ def test_the_bank_officer_merchant_and_household_are_tied_to_their_subjects() ->
     household = household_role.household
     assert household is not None
     assert household == demo_household()
+    assert household.grade == "AA"  # contract.md: "an AA household"
     assert household.region_id == ZHOUAN
     assert Consent.objects.filter(household=household, bank=officer.bank, revoked_at__isnull=True).exists()
     head = Person.objects.get(household=household, relation="head")
@@ -101,11 +102,13 @@ def test_the_places_follow_seed_000_and_the_division_codes() -> None:
 
 
 @pytest.mark.usefixtures("demo")
-def test_the_archives_are_mixed_in_status_ungraded_and_half_of_zhouan_consents() -> None:
+def test_the_archives_are_mixed_in_status_and_grade_and_half_of_zhouan_consents() -> None:
     households = Household.objects.all()
     assert households.count() >= 1500
     assert set(households.values_list("status", flat=True)) == {"collecting", "archived", "verified"}
-    assert set(households.values_list("grade", flat=True)) == {""}  # ratings arrive with a later issue
+    grades = set(households.values_list("grade", flat=True))
+    assert {"AAA", "AA", "A"} <= grades  # last year's final ratings (the rating chapter)
+    assert "" in grades  # villages with no finished cycle stay unrated
     zhouan = households.filter(region_id=ZHOUAN)
     assert zhouan.count() == 100
     assert set(zhouan.values_list("collected_by__username", flat=True)) == {"collector"}

@@ -291,6 +291,8 @@ def rating_run_create(
                     on_progress(done, total_subjects)
                 _after_chunk(done)
                 mark = time.perf_counter()
+            if job is not None:  # the run's own connection too (the side one cannot see an uncommitted job)
+                Job.objects.filter(pk=job.pk).update(total=done, done=done)
             run.message = " ".join(f"{name}={seconds:.2f}s" for name, seconds in phases.items())
             run.status = RunStatus.SUCCEEDED
             run.finished_at = timezone.now()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
 from django_tasks import task
 
 from creditvillage.accounts.models import User
@@ -36,7 +35,8 @@ def rate_region(job_id: int) -> dict[str, Any]:
     Job.objects.filter(pk=job_id).update(
         status=JobStatus.SUCCEEDED,
         finished_at=timezone.now(),
-        done=F("total"),
+        total=run.subjects,
+        done=run.subjects,
         result=result,
         message=f"{run.subjects} · {counts} · {run.seconds:.2f}s"[:500],
     )

@@ -80,7 +80,7 @@ def _require_import(request: AuthedRequest) -> None:
 @router.get(
     "/imports/households/template.xlsx",
     response={200: None, **errors(*AUTHED_GET, 403)},
-    openapi_extra={"responses": {"200": {"description": "导入模板", "content": {XLSX: {}}}}},
+    openapi_extra={"responses": {200: {"description": "导入模板", "content": {XLSX: {}}}}},
 )
 def household_template(request: AuthedRequest) -> HttpResponse:
     """The import template: a Chinese header row with the columns the import reads, and instructions."""

@@ -1,7 +1,7 @@
 """BENCH rating_cycle: publishing notices and finalising a cycle for 111,000 households (天长市) on PostgreSQL.
 
 On a fresh database (the cluster of ``CV_DATABASE_URL``) it generates the county's archives, opens a
-cycle over the county, writes the preliminary ratings (the interim batch: one bulk insert per 5,000),
+cycle over the county, writes the preliminary ratings (the scoring engine's batch with the active model),
 then times the two services of the rating cycle, each all-or-nothing per village:
 
     BENCH rating_cycle_publish households=111000 villages=120 seconds=... per_second=...
@@ -60,11 +60,11 @@ def main() -> int:
 
     cycle = services.cycle_open(actor=admin, region_code=COUNTY, year=2026)
     started = time.perf_counter()
-    run = services.cycle_run(actor=admin, cycle=cycle, engine=False)
+    run = services.cycle_run(actor=admin, cycle=cycle)
     seconds = time.perf_counter() - started
     bench_line(
         "rating_cycle_batch",
-        model="interim",
+        model=f"{run.model_code}_v{run.model_version}",
         households=run.subjects,
         seconds=seconds,
         per_second=run.subjects / seconds,

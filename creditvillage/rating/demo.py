@@ -1,25 +1,27 @@
 """The demo's rating chapter (contract.md, Demo): last year's finished cycle and this year's open one.
 
-* 2025, 横塘岗乡 and 铜城镇: final ratings for every demo household (the ``household`` login's
-  household AA), notices finalised, the registry's grades set from them.
-* 2026, 横塘岗乡: a preliminary run (the scoring engine's when it answers, else the interim score),
-  notices open in every village (周庵村 among them, five days left) and one villager's objection
-  waiting in 周庵村. 2026, 铜城镇: opened and scored, under review, not yet published.
+* 2025, 横塘岗乡 and 铜城镇: the scoring engine's run (active model) made final for every demo
+  household, notices finalised, the registry's grades set from them. The ``household`` login is the
+  head of a consenting 周庵村 household the engine rated AA (re-pointed if its first pick is not AA).
+* 2026, 横塘岗乡: the scoring engine's preliminary run, notices open in every village (周庵村 among
+  them, five days left) and one villager's objection waiting in 周庵村. 2026, 铜城镇: opened and
+  scored, under review, not yet published.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, CharField, Value, When
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from creditvillage.accounts.models import RoleAssignment
 from creditvillage.core import audit
 from creditvillage.core.scope import code_range, significant_prefix
 from creditvillage.demo.data import HENGTANGGANG, TONGCHENG, ZHOUAN
+from creditvillage.lending.models import Consent
 from creditvillage.rating import services
 from creditvillage.rating.models import (
     CycleStatus,
@@ -30,7 +32,6 @@ from creditvillage.rating.models import (
     RatingCycle,
     RatingRun,
     RatingStatus,
-    RunStatus,
 )
 from creditvillage.registry.models import Household
 
@@ -41,19 +42,13 @@ if TYPE_CHECKING:
 LAST_YEAR = 2025
 THIS_YEAR = 2026
 CHINA = dt.timezone(dt.timedelta(hours=8))
-AA_SCORE = Decimal("86.50")
 
 
 def build(ctx: DemoContext) -> None:
-    # The ``household`` login's household (demo_household() at the time the login was made; later
-    # steps may change which household that function would pick).
-    own_id = ctx.users["household"].role_assignments.get().household_id
-    if own_id is None:  # pragma: no cover - the demo's household login always names its household
-        raise ValueError("the household login has no household")
-    own = Household.objects.get(pk=own_id)
     operators = {HENGTANGGANG: ctx.users["township_operator"], TONGCHENG: ctx.users["other_township_operator"]}
     for township, operator in operators.items():
-        _last_year(township, operator, aa_household=own.pk)
+        _last_year(township, operator)
+    own = _aa_household_login(ctx)
     now = timezone.now()
     # This year's cycle in 横塘岗乡: scored, notices open in every village (started two days ago).
     operator = ctx.users["township_operator"]
@@ -84,61 +79,45 @@ def build(ctx: DemoContext) -> None:
     ctx.notes["rating"] = {"cycle_2026": cycle.pk, "notice_zhouan": notice.pk}
 
 
-def _last_year(township: str, operator: User, *, aa_household: int) -> None:
-    """A finished 2025 cycle written directly (history): final ratings, finalised notices, registry grades."""
+def _aa_household_login(ctx: DemoContext) -> Household:
+    """Keep the ``household`` login on an AA household (contract.md): when the engine did not rate
+    its household AA last year, re-point the login to the first consenting 周庵村 household it did."""
+    user = ctx.users["household"]
+    assignment = user.role_assignments.get()
+    if assignment.household_id is None:  # pragma: no cover - the demo's household login always names one
+        raise ValueError("the household login has no household")
+    own = Household.objects.get(pk=assignment.household_id)
+    if own.grade == "AA":
+        return own
+    consented = Consent.objects.filter(bank=ctx.banks[0], revoked_at__isnull=True).values("household_id")
+    candidates = Household.objects.filter(region_id=ZHOUAN, grade="AA", pk__in=consented).order_by("number")
+    household = candidates.filter(status="verified").first() or candidates.first()
+    if household is None:
+        raise ValueError("the scoring engine rated no consenting 周庵村 household AA in the demo")
+    head = household.members.get(relation="head")
+    RoleAssignment.objects.filter(pk=assignment.pk).update(household=household)
+    user.display_name = head.name
+    user.phone = head.phone or household.phone
+    user.save(update_fields=["display_name", "phone"])
+    ctx.users["household"] = type(user).objects.get(pk=user.pk)  # no cached grants of the old household
+    return household
+
+
+def _last_year(township: str, operator: User) -> None:
+    """A finished 2025 cycle: the scoring engine's run, then made final (history, dated last autumn):
+    final ratings, finalised notices, registry grades."""
     opened = dt.datetime(LAST_YEAR, 9, 1, 9, 0, tzinfo=CHINA)
     published = dt.datetime(LAST_YEAR, 9, 20, 9, 0, tzinfo=CHINA)
     finalised = dt.datetime(LAST_YEAR, 10, 10, 9, 0, tzinfo=CHINA)
-    cycle = RatingCycle.objects.create(
-        region_id=township,
-        year=LAST_YEAR,
-        name=f"{LAST_YEAR}年度信用评定",
-        status=CycleStatus.FINAL,
-        opened_by=operator,
-        published_at=published,
-        finalised_at=finalised,
+    cycle = services.cycle_open(actor=operator, region_code=township, year=LAST_YEAR, name=f"{LAST_YEAR}年度信用评定")
+    run = services.cycle_run(actor=operator, cycle=cycle)
+    RatingCycle.objects.filter(pk=cycle.pk).update(
+        status=CycleStatus.FINAL, opened_at=opened, published_at=published, finalised_at=finalised
     )
-    RatingCycle.objects.filter(pk=cycle.pk).update(opened_at=opened)
-    run = RatingRun.objects.create(
-        region_code=township,
-        cycle=cycle,
-        model_code="interim",
-        model_version=1,
-        status=RunStatus.SUCCEEDED,
-        started_by=operator,
-        finished_at=published,
-    )
-    lo, hi = code_range(significant_prefix(township))
-    ratings = []
-    counts: Counter[str] = Counter()
-    villages: Counter[str] = Counter()
-    for household in Household.objects.filter(region_id__gte=lo, region_id__lte=hi).order_by("pk"):
-        score = AA_SCORE if household.pk == aa_household else services.interim_score(household)
-        # Last year a little lower than this year's stand-in score, as a village's record improves.
-        if household.pk != aa_household:
-            score = max(Decimal("40.00"), score - Decimal("3.00"))
-        grade = services.grade_for(score)
-        counts[grade] += 1
-        villages[household.region_id] += 1
-        ratings.append(
-            Rating(
-                run=run,
-                cycle=cycle,
-                subject_type="household",
-                subject_id=household.pk,
-                household_id=household.pk,
-                region_code=household.region_id,
-                model_code="interim",
-                model_version=1,
-                score=score,
-                grade=grade,
-                credit_subject=grade in services.CREDIT_GRADES,
-                status=RatingStatus.FINAL,
-                created_at=finalised,
-            )
-        )
-    Rating.objects.bulk_create(ratings, batch_size=2000)
-    RatingRun.objects.filter(pk=run.pk).update(started_at=opened, subjects=len(ratings), counts=dict(counts))
+    RatingRun.objects.filter(pk=run.pk).update(started_at=opened, finished_at=published)
+    ratings = Rating.objects.filter(run=run, subject_type="household")
+    ratings.update(status=RatingStatus.FINAL, created_at=finalised)
+    villages = dict(ratings.values_list("region_code").annotate(n=Count("pk")).values_list("region_code", "n"))
     Notice.objects.bulk_create(
         [
             Notice(
@@ -156,22 +135,16 @@ def _last_year(township: str, operator: User, *, aa_household: int) -> None:
             for code, n in sorted(villages.items())
         ]
     )
-    by_grade: dict[str, list[int]] = {}
-    for rating in ratings:
-        by_grade.setdefault(rating.grade, []).append(rating.subject_id)
+    lo, hi = code_range(significant_prefix(township))
     Household.objects.filter(region_id__gte=lo, region_id__lte=hi).update(
-        grade=Case(
-            *[When(pk__in=ids, then=Value(grade)) for grade, ids in by_grade.items()],
-            default=Value(""),
-            output_field=CharField(),
-        )
+        grade=Coalesce(Subquery(ratings.filter(household_id=OuterRef("pk")).values("grade")[:1]), Value(""))
     )
     audit.record(
         actor=operator,
         action="rating.cycle_finalised",
         target=cycle,
         region_code=township,
-        changes={"ratings": len(ratings), "counts": dict(counts)},
+        changes={"ratings": sum(villages.values()), "counts": run.counts},
         reason="演示数据：上年度评定结果",
         channel="demo",
     )

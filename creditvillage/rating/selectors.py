@@ -391,7 +391,7 @@ def explain(actor: Actor | None, rating: Rating | None) -> dict[str, Any] | None
         return None
     try:
         result = explain_rating(actor, rating)
-    except DomainError:  # e.g. a rating of the interim score, which no scoring model explains
+    except DomainError:  # e.g. a rating whose model version no longer exists
         return None
     except Exception:  # noqa: BLE001 - an explanation must never break the household's page
         logger.exception("explain_rating failed for rating %s", rating.pk)

@@ -9,11 +9,7 @@ version that supersedes the old one (C11). Publishing and finalising are all-or-
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import importlib
 import logging
-import time
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -30,7 +26,7 @@ from creditvillage.core import audit
 from creditvillage.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from creditvillage.core.identifiers import validate_mobile
 from creditvillage.core.models import Job
-from creditvillage.core.scope import Actor, can, code_range, significant_prefix
+from creditvillage.core.scope import Actor, can
 from creditvillage.rating.models import (
     OBJECTION_DAYS,
     CycleStatus,
@@ -122,111 +118,20 @@ def cycle_open(*, actor: Actor, region_code: str, year: int, name: str = "", not
     return cycle
 
 
-def _engine() -> Any | None:
-    """The scoring engine's ``rating_run_create`` when the scoring app provides it."""
-    try:
-        module = importlib.import_module("creditvillage.scoring.services")
-    except ImportError:
-        return None
-    return getattr(module, "rating_run_create", None)
-
-
-def interim_score(household: Household) -> Decimal:
-    """A deterministic stand-in score (40–100) while the scoring engine is not installed."""
-    digest = hashlib.sha256(f"{household.number}".encode()).digest()
-    return Decimal(40 + int.from_bytes(digest[:4], "big") % 6001 / 100).quantize(Decimal("0.01"))
-
-
-def grade_for(score: Decimal) -> str:
-    for line, grade in ((90, "AAA"), (80, "AA"), (70, "A"), (60, "B"), (50, "C")):
-        if score >= line:
-            return grade
-    return "D"
-
-
-def _interim_run(*, actor: Actor, cycle: RatingCycle, job: Job | None) -> RatingRun:
-    started = time.perf_counter()
-    prefix = significant_prefix(cycle.region_id)
-    lo, hi = code_range(prefix)
-    run = RatingRun.objects.create(
-        region_code=cycle.region_id,
-        cycle=cycle,
-        kind=RunKind.PRELIMINARY,
-        model_code="interim",
-        model_version=1,
-        started_by=_user(actor),
-    )
-    now = timezone.now()
-    households = Household.objects.filter(region_id__gte=lo, region_id__lte=hi).only("pk", "number", "region_id")
-    total = households.count()
-    if job is not None:
-        Job.objects.filter(pk=job.pk).update(total=total)
-    batch: list[Rating] = []
-    counts: Counter[str] = Counter()
-    done = 0
-    for household in households.order_by("pk").iterator(chunk_size=5000):
-        score = interim_score(household)
-        grade = grade_for(score)
-        counts[grade] += 1
-        batch.append(
-            Rating(
-                run=run,
-                cycle=cycle,
-                subject_type="household",
-                subject_id=household.pk,
-                household_id=household.pk,
-                region_code=household.region_id,
-                model_code="interim",
-                model_version=1,
-                score=score,
-                grade=grade,
-                credit_subject=grade in CREDIT_GRADES,
-                created_at=now,
-            )
-        )
-        if len(batch) >= 5000:
-            Rating.objects.bulk_create(batch)
-            done += len(batch)
-            batch = []
-            if job is not None:
-                Job.objects.filter(pk=job.pk).update(done=done)
-    Rating.objects.bulk_create(batch)
-    run.status = RunStatus.SUCCEEDED
-    run.finished_at = timezone.now()
-    run.subjects = sum(counts.values())
-    run.counts = dict(counts)
-    run.seconds = time.perf_counter() - started
-    run.save()
-    return run
-
-
 @transaction.atomic
-def cycle_run(*, actor: Actor, cycle: RatingCycle, job: Job | None = None, engine: bool | None = None) -> RatingRun:
+def cycle_run(*, actor: Actor, cycle: RatingCycle, job: Job | None = None) -> RatingRun:
     """Score every subject under the cycle's region (系统初评) as one preliminary run.
 
-    Calls the scoring engine's ``rating_run_create`` when it is installed and answers (``engine``:
-    None = when available, False = never, True = required); else a deterministic interim score
-    (model ``interim``). The run's ratings replace any earlier run's of this cycle (those become
+    The scoring engine's ``rating_run_create`` scores with the active model; its errors propagate
+    (the job fails visibly). The run's ratings replace any earlier run's of this cycle (those become
     superseded: never deleted).
     """
+    from creditvillage.scoring.services import rating_run_create
+
     cycle = _check_cycle(actor, cycle)
     if cycle.status != CycleStatus.OPEN:
         raise Conflict("cycle_not_open", _("评定周期已公示或已结束，不能重新评定"))
-    run: RatingRun | None = None
-    create = _engine() if engine is not False else None
-    if create is not None:
-        try:
-            with transaction.atomic():
-                run = create(actor=actor, region_code=cycle.region_id, cycle=cycle, kind="preliminary", job=job)
-        except (ImportError, LookupError, DomainError) as exc:
-            if engine:
-                raise
-            logger.warning(
-                "scoring engine unavailable for cycle %s (%s); interim scores used", cycle.pk, type(exc).__name__
-            )
-            run = None
-    if run is None:
-        run = _interim_run(actor=actor, cycle=cycle, job=job)
+    run = rating_run_create(actor=actor, region_code=cycle.region_id, cycle=cycle, kind="preliminary", job=job)
     Rating.objects.filter(cycle=cycle, run__isnull=False).exclude(run=run).filter(
         status=RatingStatus.PRELIMINARY
     ).update(status=RatingStatus.SUPERSEDED)

@@ -23,7 +23,7 @@ ZHOUAN = "341502204201"
 def test_villager_objects_on_a_phone_and_the_township_corrects(page: Page, site: World, url: str) -> None:
     operator = site.users["township_operator"]
     cycle = services.cycle_open(actor=operator, region_code="341502204", year=2026)
-    services.cycle_run(actor=operator, cycle=cycle, engine=False)
+    services.cycle_run(actor=operator, cycle=cycle)
     notice = services.notices_publish(
         actor=operator, cycle=cycle, villages=[ZHOUAN], starts_at=timezone.now() - dt.timedelta(hours=1)
     ).notices[0]

@@ -38,10 +38,10 @@ def _seed(m: Matrix) -> dict[str, Any]:
     operator = m.personas["township_operator"]
     other = m.personas["other_township_operator"]
     cycle = services.cycle_open(actor=operator, region_code="341502204", year=2026)
-    services.cycle_run(actor=operator, cycle=cycle, engine=False)
+    services.cycle_run(actor=operator, cycle=cycle)
     services.notices_publish(actor=operator, cycle=cycle, starts_at=timezone.now() - dt.timedelta(hours=1))
     other_cycle = services.cycle_open(actor=other, region_code="341181100", year=2026)
-    services.cycle_run(actor=other, cycle=other_cycle, engine=False)
+    services.cycle_run(actor=other, cycle=other_cycle)
     services.notices_publish(actor=other, cycle=other_cycle, starts_at=timezone.now() - dt.timedelta(hours=1))
     own = m.world.household(ZHOUAN, 0)
     notice = Notice.objects.get(cycle=cycle, region_id=ZHOUAN)

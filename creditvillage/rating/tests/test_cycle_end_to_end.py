@@ -53,7 +53,7 @@ def test_full_cycle(world: World) -> None:
         with pytest.raises(NotFound):  # another township's operator cannot open one here
             services.cycle_open(actor=world.users["other_township_operator"], region_code="341502204000", year=2026)
 
-        run = services.cycle_run(actor=operator, cycle=cycle, engine=False)
+        run = services.cycle_run(actor=operator, cycle=cycle)
         assert run.subjects == 6  # 3 households in each of 周庵村 and 黄墩村
         assert Rating.objects.filter(cycle=cycle, status=RatingStatus.PRELIMINARY).count() == 6
         review = selectors.cycle_review(operator, cycle)
@@ -165,7 +165,7 @@ def test_a_villager_objects_through_the_public_link(world: World) -> None:
     operator = world.users["township_operator"]
     with time_machine.travel(T0, tick=False):
         cycle = services.cycle_open(actor=operator, region_code="341502204", year=2026)
-        services.cycle_run(actor=operator, cycle=cycle, engine=False)
+        services.cycle_run(actor=operator, cycle=cycle)
         notice = services.notices_publish(actor=operator, cycle=cycle, villages=[ZHOUAN]).notices[0]
         path = selectors.notice_public_path(notice)
         object_path = selectors.notice_public_path(notice, "rating:notice-object")

@@ -34,7 +34,7 @@ def published(world: World) -> Notice:
     operator = world.users["township_operator"]
     with time_machine.travel(T0, tick=False):
         cycle = services.cycle_open(actor=operator, region_code="341502204", year=2026)
-        services.cycle_run(actor=operator, cycle=cycle, engine=False)
+        services.cycle_run(actor=operator, cycle=cycle)
         notice = services.notices_publish(actor=operator, cycle=cycle, villages=[ZHOUAN]).notices[0]
         rating = Rating.objects.filter(cycle=cycle, region_code=ZHOUAN).order_by("pk").first()
         assert rating is not None

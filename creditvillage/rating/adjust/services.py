@@ -217,33 +217,24 @@ def rating_downgrade(
     return new
 
 
-def _engine_grade(rating: Rating) -> tuple[str, Decimal, bool] | None:
-    """(grade, score, vetoed) from the scoring engine for one subject, when the engine can score it.
+def _engine_grade(rating: Rating) -> tuple[str, Decimal, bool]:
+    """(grade, score, vetoed) from the scoring engine for one subject, re-scored now.
 
-    ``scoring.engine.evaluate_subject`` re-reads the archive and the negative list (repaired and
-    expired entries no longer veto). None when the engine is absent or cannot score the subject.
+    ``scoring.selectors.evaluate_subject`` refreshes the village's indicator rows first (it re-reads
+    the archive and the negative list: repaired and expired entries no longer veto). Its errors
+    propagate: a subject the engine cannot score is not re-rated with a made-up grade.
     """
-    try:
-        from creditvillage.scoring import engine
-    except ImportError:
-        return None
-    evaluate = getattr(engine, "evaluate_subject", None)
-    if evaluate is None:
-        return None
-    try:
-        with transaction.atomic():
-            result = evaluate(subject_type=rating.subject_type, subject_id=rating.subject_id)
-    except DomainError:
-        return None
+    from creditvillage.scoring.selectors import evaluate_subject
+
+    result = evaluate_subject(subject_type=rating.subject_type, subject_id=rating.subject_id)
     return str(result.grade), Decimal(str(result.score)), bool(result.vetoed)
 
 
 def _rescore(*, actor: Actor | None, rating_before: Rating, reason: str, on: dt.date | None = None) -> Rating | None:
     """Re-score a subject after a repair or an expiry: write a new final rating version.
 
-    Uses the scoring engine when it can score one subject; otherwise the grade the score earns in
-    the scheme with no veto (or, for a scheme without thresholds, the grade before the downgrade).
-    A subject still hit by another active item keeps its veto grade.
+    The scoring engine re-scores the subject with the active model (no fallback grade). A subject
+    still hit by another active item keeps its veto grade.
     """
     current = current_rating(subject_type=rating_before.subject_type, subject_id=rating_before.subject_id)
     if current is None:
@@ -256,14 +247,10 @@ def _rescore(*, actor: Actor | None, rating_before: Rating, reason: str, on: dt.
         expired_at__isnull=True,
         source__in=VETO_SOURCES,
     ).exists() or _listed(current, on)
-    engine = None if still_hit else _engine_grade(current)
     if still_hit:
         grade, score, vetoed = ladder.veto_grade, current.score, True
-    elif engine is not None:
-        grade, score, vetoed = engine
     else:
-        grade = ladder.grade_for_score(rating_before.score) or rating_before.grade
-        score, vetoed = rating_before.score, False
+        grade, score, vetoed = _engine_grade(current)
     new = _write_version(old=current, grade=grade, ladder=ladder, vetoed=vetoed, reason=reason, score=score)
     audit.record(
         actor=actor,

@@ -189,3 +189,22 @@ def test_a_villager_objects_through_the_public_link(world: World) -> None:
             None,
         )
         assert Client().get("/rating/p/?t=not-a-token").status_code == 403
+
+
+def test_the_batch_is_the_scoring_engines_and_its_errors_propagate(world: World) -> None:
+    from creditvillage.rating.models import RatingRun
+    from creditvillage.scoring.batch import resolve_version
+    from creditvillage.scoring.models import ModelVersion, VersionStatus
+
+    operator = world.users["township_operator"]
+    cycle = services.cycle_open(actor=operator, region_code="341502204000", year=2026)
+    active = resolve_version(None)
+    run = services.cycle_run(actor=operator, cycle=cycle)
+    assert (run.model_code, run.model_version) == (active.model.code, active.number)
+    assert set(Rating.objects.filter(run=run).values_list("model_code", flat=True)) == {active.model.code}
+    # No active model: the batch fails visibly and writes nothing (no stand-in score).
+    ModelVersion.objects.filter(pk=active.pk).update(status=VersionStatus.RETIRED)
+    with pytest.raises(DomainError):
+        services.cycle_run(actor=operator, cycle=cycle)
+    assert RatingRun.objects.filter(cycle=cycle).count() == 1
+    assert Rating.objects.filter(cycle=cycle, status=RatingStatus.PRELIMINARY).count() == run.subjects

@@ -118,7 +118,12 @@ def schema_methods(url: str) -> list[str]:
 
 def test_every_pattern_resolves_to_itself() -> None:
     # The walk must produce URLs that reach each pattern's own view, or the test below proves nothing.
-    wrong = [(e.route, e.url) for e in ENDPOINTS if resolve(e.url).func != e.callback]
+    # (ninja makes one pattern per operation: GET and POST on one path are two patterns of one route.)
+    wrong = [
+        (e.route, e.url)
+        for e in ENDPOINTS
+        if resolve(e.url).func != e.callback and resolve(e.url).route != e.route.lstrip("/")
+    ]
     assert not wrong, wrong
     assert len(ENDPOINTS) > 20
 

@@ -104,7 +104,9 @@ for name, path in json.loads(sys.argv[1]).items():
     except gate.FileRejected as exc:
         code = exc.code
     out[name] = [code, time.monotonic() - started]
-out["_max_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork+exec, so a child of a big test worker
+# would report the worker's peak; VmHWM belongs to this process's own address space.
+out["_max_rss_mb"] = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
 print(json.dumps(out))
 """
 
@@ -135,7 +137,7 @@ try:
 except Exception as exc:  # a refusal is fine too
     text = type(exc).__name__
 print(json.dumps({"longest": max((len(t) for t in text.split('"')), default=0), "lol": text.count("lol"),
-                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024}))
 """
 
 

@@ -13,7 +13,10 @@ pytestmark = pytest.mark.django_db
 
 ZERO_FIGURES = {
     "credit_granted_yuan": 0,
+    "credit_used_yuan": 0,
     "loans_outstanding_yuan": 0,
+    "npl_yuan": 0,
+    "npl_ratio": None,
     "points_issued": 0,
     "coupons_redeemed": 0,
     "events_open": 0,

@@ -76,12 +76,16 @@ system-deps:
 
 test: setup system-deps lint typecheck check test-sqlite test-pg
 
+# Two xdist workers; the browser tests run on their own (one live server). The C5 matrix (database-agnostic
+# scoping logic, several minutes) runs in the PostgreSQL pass only.
+XDIST ?= -n 2
 test-sqlite: setup
-	CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q $(PYTEST_ARGS)
+	CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q $(XDIST) -m "not browser and not matrix" $(PYTEST_ARGS)
+	CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q -m browser $(PYTEST_ARGS)
 
 test-pg: setup
 	source scripts/pgtmp.sh && trap pgtmp_stop EXIT && pgtmp_start && \
-	  CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q -m "not browser" $(PYTEST_ARGS)
+	  CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q $(XDIST) -m "not browser" $(PYTEST_ARGS)
 
 test-browser: setup system-deps
 	CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q -m browser $(PYTEST_ARGS)

@@ -58,7 +58,7 @@ from tests.scoping import (
     snapshot_diff,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.matrix]
 
 MISSING_HOUSEHOLD = 99_999_999
 MISSING_PERSON = 99_999_998

@@ -249,6 +249,14 @@ def build(ctx: DemoContext) -> None:
     ProcedureStep.objects.bulk_create(steps)
     results: list[HouseholdResult] = []
     flagged_members: list[GroupMember] = []
+    if connection.vendor == "postgresql":
+        # Rows bulk-inserted a moment ago have no planner statistics: without them each round's
+        # outcome query picks nested loops and takes seconds instead of milliseconds.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "ANALYZE civility_evaluation, civility_evaluationmark, civility_groupmember, civility_relative,"
+                " registry_household, registry_person"
+            )
     for round_ in rounds:
         outcome = services.round_outcome(round_)
         results += outcome.results

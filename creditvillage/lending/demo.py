@@ -118,9 +118,8 @@ def _loans_in_every_state(ctx: DemoContext, lines: list[CreditLine], fund: RiskF
     ]
     # The largest line takes the application above the bank's checker amount (maker-checker).
     biggest = max(lines, key=lambda line: (line.limit_fen, -line.pk))
-    lines = (
-        [lines[0], biggest, *[line for line in lines[1:] if line.pk != biggest.pk]] if lines[0] != biggest else lines
-    )
+    others = [line for line in lines if line.pk != biggest.pk]
+    lines = [*others[:1], biggest, *others[1:]]
     for state, line in zip(plan, lines, strict=False):
         yuan = line.limit_fen // 100 if state == "pending_check" else 30_000
         loan = _apply(ctx, line, min(yuan, line.limit_fen // 100), f"{state} 示例：生猪养殖")

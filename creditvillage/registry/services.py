@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from creditvillage.accounts.roles import Action
 from creditvillage.core import audit
 from creditvillage.core.errors import NotFound, ValidationFailed
-from creditvillage.core.identifiers import validate_mobile, validate_resident_id
+from creditvillage.core.identifiers import validate_mobile, validate_resident_id, validate_uscc
 from creditvillage.core.scope import Actor, can
 from creditvillage.registry.choices import Channel
-from creditvillage.registry.models import Household, Person
+from creditvillage.registry.models import BusinessEntity, Collective, Household, Person
 
 # Fields of a household an operator or collector may edit directly. Totals (income, assets,
 # debts) follow from their detail tables; status and grade follow from verification and rating.
@@ -29,6 +29,30 @@ HOUSEHOLD_EDITABLE = (
     "social_notes",
     "group",
     "grid",
+)
+ENTITY_EDITABLE = (
+    "name",
+    "uscc",
+    "kind",
+    "legal_rep_name",
+    "legal_rep_id_number",
+    "phone",
+    "main_business",
+    "employees",
+    "annual_revenue_fen",
+    "assets_fen",
+    "debts_fen",
+    "founded_on",
+)
+COLLECTIVE_EDITABLE = (
+    "name",
+    "uscc",
+    "legal_rep_name",
+    "members_count",
+    "assets_fen",
+    "debts_fen",
+    "annual_income_fen",
+    "operating_income_fen",
 )
 PERSON_EDITABLE = ("name", "id_number", "relation", "political_status", "education", "occupation", "phone", "health")
 
@@ -138,6 +162,100 @@ def person_update(
         channel=channel,
     )
     return person
+
+
+def _normalize_org_identifiers(changes: dict[str, Any]) -> None:
+    """Validate and normalise the USCC, a legal representative's ID number and a phone in ``changes``."""
+    if "uscc" in changes:
+        result = validate_uscc(str(changes["uscc"]))
+        if not result.valid:
+            raise ValidationFailed(str(result.errors[0].message), {"field": "uscc"})
+        changes["uscc"] = result.normalized
+    if changes.get("legal_rep_id_number"):
+        result = validate_resident_id(str(changes["legal_rep_id_number"]))
+        if not result.valid:
+            raise ValidationFailed(str(result.errors[0].message), {"field": "legal_rep_id_number"})
+        changes["legal_rep_id_number"] = result.normalized
+    if changes.get("phone"):
+        result = validate_mobile(str(changes["phone"]))
+        if not result.valid:
+            raise ValidationFailed(str(result.errors[0].message), {"field": "phone"})
+        changes["phone"] = result.normalized
+
+
+def _org_update(
+    *, actor: Actor, model: Any, obj: Any, changes: dict[str, Any], allowed: tuple[str, ...], reason: str, channel: str
+) -> Any:
+    obj = model.objects.select_for_update().get(pk=obj.pk)
+    if not can(actor, Action.CHANGE, obj):
+        raise NotFound()
+    if not reason.strip():
+        raise ValidationFailed(_("请填写修改原因"), {"field": "reason"})
+    changes = dict(changes)
+    _normalize_org_identifiers(changes)
+    changed = _apply(obj, changes, allowed)
+    if not changed:
+        return obj
+    _clean(obj)
+    for name in changed:
+        obj.field_provenance[name] = _provenance_entry(actor, channel)
+    obj.save()
+    audit.record(
+        actor=actor,
+        action=f"{model._meta.model_name}.updated",
+        target=obj,
+        region_code=obj.region_id,
+        changes=changed,
+        reason=reason,
+        channel=channel,
+    )
+    return obj
+
+
+@transaction.atomic
+def entity_update(
+    *,
+    actor: Actor,
+    entity: BusinessEntity,
+    changes: dict[str, Any],
+    reason: str,
+    channel: str = Channel.DOOR_TO_DOOR,
+) -> BusinessEntity:
+    """Edit a business entity's archive (新型农业经营主体): USCC, legal representative, scale, money.
+
+    Validates the USCC, the representative's ID number and the phone; records field provenance
+    and an audit event with the reason. NotFound when the actor may not change the entity.
+    """
+    return _org_update(
+        actor=actor,
+        model=BusinessEntity,
+        obj=entity,
+        changes=changes,
+        allowed=ENTITY_EDITABLE,
+        reason=reason,
+        channel=channel,
+    )
+
+
+@transaction.atomic
+def collective_update(
+    *,
+    actor: Actor,
+    collective: Collective,
+    changes: dict[str, Any],
+    reason: str,
+    channel: str = Channel.DOOR_TO_DOOR,
+) -> Collective:
+    """Edit a village collective's archive (村集体经济组织); same checks as ``entity_update``."""
+    return _org_update(
+        actor=actor,
+        model=Collective,
+        obj=collective,
+        changes=changes,
+        allowed=COLLECTIVE_EDITABLE,
+        reason=reason,
+        channel=channel,
+    )
 
 
 def _clean(instance: Any) -> None:

@@ -16,8 +16,10 @@ from pathlib import Path
 USAGE = """usage: creditvillage <command> [options]
 
 commands:
-  serve [--port N] [--workers N] [--no-worker]   production-style server (granian, WSGI) + task worker
+  serve [--port N] [--workers N] [--no-worker]   production-style server (granian, WSGI) + task worker + clock
   worker                                         run background tasks
+  clock [--interval SECONDS]                     run the daily jobs when due (serve starts it)
+  daily [--date YYYY-MM-DD] [--job NAME]         run today's daily jobs once (for cron); each job once a day
   demo [--reset] [--if-empty] [--logins]         build the demo (two counties, archives, logins); --logins prints them
   generate --county CODE --villages N --households N [--seed S] [--replace]
                                                  synthetic archives at scale
@@ -38,7 +40,9 @@ def _serve(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     parser.add_argument("--host", default=os.environ.get("CV_HOST", "127.0.0.1"))
     parser.add_argument("--workers", type=int, default=int(os.environ.get("CV_WEB_WORKERS", "2")))
-    parser.add_argument("--no-worker", action="store_true", help="do not start a background task worker")
+    parser.add_argument(
+        "--no-worker", action="store_true", help="do not start the background task worker nor the daily-job clock"
+    )
     args = parser.parse_args(argv)
     os.environ["CV_STATIC_MANIFEST"] = "1"
     env = dict(os.environ)
@@ -48,6 +52,7 @@ def _serve(argv: list[str]) -> int:
     procs = []
     if not args.no_worker:
         procs.append(subprocess.Popen([python, "-m", "creditvillage.cli", "worker"], env=env))
+        procs.append(subprocess.Popen([python, "-m", "creditvillage.cli", "clock"], env=env))
     server = subprocess.Popen(
         [
             python,

@@ -244,6 +244,14 @@ TASKS = {
     }
 }
 
+# Daily jobs (creditvillage/core/schedule.py): name → callable(today=date), run in this order once a
+# day by ``creditvillage clock`` (started by ``serve``) or ``creditvillage daily`` (cron). Overdue
+# loans first: a default downgrades the rating that the negative-list expiry may then re-score.
+DAILY_JOBS = {
+    "lending.overdue": "creditvillage.lending.loans.loans_refresh_overdue",
+    "rating.adjust": "creditvillage.rating.adjust.tasks.run_daily",
+}
+
 # --- API ----------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from creditvillage.core.models import AuditEvent, Job
+from creditvillage.core.models import AuditEvent, DailyRun, Job
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -31,3 +31,10 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class JobAdmin(ReadOnlyAdmin):
     list_display = ["pk", "kind", "status", "done", "total", "created_by", "created_at", "finished_at"]
     list_filter = ["kind", "status"]
+
+
+@admin.register(DailyRun)
+class DailyRunAdmin(ReadOnlyAdmin):
+    list_display = ["day", "job", "status", "attempts", "started_at", "finished_at", "result", "error"]
+    list_filter = ["job", "status"]
+    date_hierarchy = "day"

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["AuditEvent", "Job", "JobStatus"]
+__all__ = ["AuditEvent", "DailyRun", "DailyRunStatus", "Job", "JobStatus"]
 
 
 class AuditEvent(models.Model):
@@ -100,3 +100,31 @@ class Job(models.Model):
             "percent": self.percent,
             "message": self.message,
         }
+
+
+class DailyRunStatus(models.TextChoices):
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class DailyRun(models.Model):
+    """One daily job for one day (``creditvillage daily``): at most one successful run per job and day."""
+
+    job = models.CharField(_("任务"), max_length=64)
+    day = models.DateField(_("日期"))
+    status = models.CharField(_("状态"), max_length=16, choices=DailyRunStatus.choices, default=DailyRunStatus.RUNNING)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=1)
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    result = models.JSONField(_("结果"), default=dict, blank=True)
+    error = models.TextField(_("错误"), blank=True)
+
+    class Meta:
+        verbose_name = _("每日任务")
+        verbose_name_plural = _("每日任务")
+        ordering = ["-day", "job"]
+        constraints = [models.UniqueConstraint(fields=["job", "day"], name="core_dailyrun_job_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.job} {self.status}"

@@ -252,6 +252,11 @@ DAILY_JOBS = {
     "rating.adjust": "creditvillage.rating.adjust.tasks.run_daily",
 }
 
+# Objections from a notice's public page (no login): per mobile number per notice, and per notice
+# per hour. The village records further objections in person (rating/services.py).
+CV_PUBLIC_OBJECTIONS_PER_PHONE = envint("CV_PUBLIC_OBJECTIONS_PER_PHONE", 5)
+CV_PUBLIC_OBJECTIONS_PER_HOUR = envint("CV_PUBLIC_OBJECTIONS_PER_HOUR", 30)
+
 # --- API ----------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50
 

@@ -37,6 +37,15 @@ class PermissionDenied(DomainError):
         super().__init__("permission_denied", message or _("您没有执行此操作的权限"), details)
 
 
+class TooManyRequests(DomainError):
+    """A per-person or per-object limit was reached (a 429); the message says when to try again."""
+
+    status = 429
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__("too_many_requests", message, details)
+
+
 class ValidationFailed(DomainError):
     status = 422
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 from creditvillage.accounts.models import User
 from creditvillage.accounts.roles import Action
 from creditvillage.core import audit
-from creditvillage.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from creditvillage.core.errors import DomainError, NotFound, PermissionDenied, TooManyRequests, ValidationFailed
 from creditvillage.core.identifiers import validate_mobile
 from creditvillage.core.models import Job
 from creditvillage.core.scope import Actor, can
@@ -353,6 +354,8 @@ def objection_file(
     items = [str(i)[:64] for i in (items or [])][:20]
     if errors:
         raise ValidationFailed(_("请检查填写的内容"), {"fields": errors})
+    if kind == ObjectorKind.VILLAGER:
+        _public_objection_limits(notice, phone)
     _check_evidence(evidence)
     current = _current_version(notice.cycle_id, rating)
     now = timezone.now()
@@ -385,6 +388,24 @@ def objection_file(
         channel=channel,
     )
     return objection
+
+
+def _public_objection_limits(notice: Notice, phone: str) -> None:
+    """Anyone with the public link may object, and an objection withholds a rating: cap the flood.
+
+    Counted under the notice's row lock (taken by ``objection_file``), so concurrent filings see
+    each other. Per mobile number per notice, and per notice per hour from the public page; the
+    village can still record objections on paper or by the household's own login without limit.
+    """
+    public = Objection.objects.filter(notice=notice, objector_kind=ObjectorKind.VILLAGER)
+    if public.filter(objector_phone=phone).count() >= settings.CV_PUBLIC_OBJECTIONS_PER_PHONE:
+        raise TooManyRequests(
+            _("同一手机号对本次公示最多提出 %(n)s 条异议；如有更多情况，请到村委会当面反映")
+            % {"n": settings.CV_PUBLIC_OBJECTIONS_PER_PHONE}
+        )
+    hour_ago = timezone.now() - dt.timedelta(hours=1)
+    if public.filter(received_at__gte=hour_ago).count() >= settings.CV_PUBLIC_OBJECTIONS_PER_HOUR:
+        raise TooManyRequests(_("本次公示的网上异议提交过于频繁，请一小时后再试，或到村委会当面反映"))
 
 
 def _resting_status(notice: Notice) -> str:

@@ -284,8 +284,11 @@ def _canonical(rows: list[dict[str, Any]]) -> str:
 def flatten(data: dict[str, Any]) -> dict[str, Any]:
     """``{"household.phone": ..., "member.<id>.name": ..., "assets": "<canonical list>"}``."""
     flat: dict[str, Any] = {}
-    for name, value in (data.get("household") or {}).items():
-        flat[f"household.{name}"] = value
+    for head in HEADS:
+        for name, value in (data.get(head) or {}).items():
+            flat[f"{head}.{name}"] = value
+    if _is_org(data):  # an entity's or collective's archive: one flat section
+        return flat
     for member in data.get("members") or []:
         key = member.get("id_number") or ""
         for name in MEMBER_FIELDS:
@@ -296,7 +299,20 @@ def flatten(data: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+# Top-level sections of plain fields: a household's own fields, or an entity's / collective's archive.
+HEADS = ("household", "entity", "collective")
+
+
+def _is_org(data: dict[str, Any]) -> bool:
+    return "entity" in data or "collective" in data
+
+
 def unflatten(flat: dict[str, Any], *, member_order: list[str]) -> dict[str, Any]:
+    orgs = {key.split(".", 1)[0] for key in flat if key.startswith(("entity.", "collective."))}
+    if orgs:
+        return {
+            head: {k.split(".", 1)[1]: v for k, v in flat.items() if k.startswith(f"{head}.")} for head in sorted(orgs)
+        }
     household = {k.split(".", 1)[1]: v for k, v in flat.items() if k.startswith("household.")}
     members: dict[str, dict[str, Any]] = {}
     for key, value in flat.items():
@@ -319,6 +335,10 @@ def member_names(*datas: dict[str, Any]) -> dict[str, str]:
 
 
 def field_label(key: str, names: dict[str, str] | None = None) -> str:
+    if key.startswith(("entity.", "collective.")):
+        from creditvillage.collection import subjects
+
+        return subjects.label(key)
     if key.startswith("household."):
         return str(LABELS.get(key.split(".", 1)[1], key))
     if key.startswith("member."):
@@ -347,6 +367,10 @@ def _ordered_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
 
 
 def _display(key: str, value: Any) -> Any:
+    if key.startswith(("entity.", "collective.")):
+        from creditvillage.collection import subjects
+
+        return subjects.display(key, value)
     if key in SECTIONS:
         return [json.loads(r) for r in json.loads(value or "[]")]
     return value

@@ -7,15 +7,17 @@ from typing import Any
 
 from django import forms
 from django.http import QueryDict
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from creditvillage.collection import archive
+from creditvillage.collection import archive, subjects
 from creditvillage.collection.models import SubmissionState
 from creditvillage.core.money import fen_to_yuan, yuan_to_fen
 from creditvillage.registry.choices import (
     AssetKind,
     DebtKind,
     Education,
+    EntityKind,
     Health,
     IncomeSource,
     InsuranceKind,
@@ -137,3 +139,73 @@ class DrawForm(forms.Form):
         super().__init__(*args, **kwargs)
         village: Any = self.fields["village"]
         village.choices = villages
+
+
+# --- entities and collectives ---------------------------------------------------------------------
+
+ORG_PREFIX = "org"
+
+
+class OrganisationArchiveForm(forms.Form):
+    """An entity's or collective's archive on a phone (新型农业经营主体 / 村集体经济组织 建档).
+
+    Every field is optional here (a draft may be partial); the service validates the values
+    (USCC, ID number, phone, amounts) and, on submit, that the required ones are filled in.
+    Money is typed in yuan and stored in fen.
+    """
+
+    def __init__(self, *args: Any, subject_type: str, **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", ORG_PREFIX)
+        super().__init__(*args, **kwargs)
+        self.kind = subjects.kind_for(subject_type)
+        for name in self.kind.fields:
+            self.fields[name] = _org_field(name)
+
+    def archive_data(self) -> dict[str, Any]:
+        """The posted values as submission data (money converted to fen; the rest as typed)."""
+        values: dict[str, Any] = {}
+        for name in self.kind.fields:
+            raw = str(self.data.get(self.add_prefix(name), "") or "")[:100]
+            values[name] = _money_in(raw) if name.endswith("_fen") else raw.strip()
+        return {self.kind.head: values}
+
+
+def org_initial(subject_type: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A submission's entity/collective data as form initial values (money in yuan)."""
+    values = data.get(subject_type) or {}
+    return {k: (_money_out(v) if k.endswith("_fen") else v) for k, v in values.items()}
+
+
+_ORG_HINTS: dict[str, Any] = {
+    "uscc": _("18位，营业执照上的统一社会信用代码"),
+    "legal_rep_id_number": _("18位居民身份证号码"),
+}
+
+
+def _org_field(name: str) -> forms.Field:
+    attrs: dict[str, str] = {"autocomplete": "off"}
+    if name.endswith("_fen"):
+        attrs |= {"inputmode": "decimal"}
+    elif name in subjects.INT_FIELDS:
+        attrs |= {"inputmode": "numeric"}
+    elif name == "phone":
+        attrs |= {"inputmode": "tel", "maxlength": "11"}
+    elif name in ("uscc", "legal_rep_id_number"):
+        attrs |= {"maxlength": "18", "autocapitalize": "characters", "spellcheck": "false", "class": "id"}
+    if name in ("uscc", "legal_rep_id_number", "phone"):  # checked as typed (htmx)
+        attrs |= {
+            "hx-post": str(reverse("collection:field-validate")),
+            "hx-trigger": "change",
+            "hx-target": "next .hint",
+            "hx-swap": "innerHTML",
+        }
+    field: forms.Field
+    if name == "kind":
+        field = forms.ChoiceField(choices=[("", "—"), *EntityKind.choices], required=False)
+    elif name == "founded_on":
+        field = forms.CharField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    else:
+        field = forms.CharField(required=False, max_length=100, widget=forms.TextInput(attrs=attrs))
+    field.label = subjects.LABELS[name]
+    field.help_text = _ORG_HINTS.get(name, "")
+    return field

@@ -243,6 +243,22 @@ class Submission(ScopedModel):
         return f"{self.get_subject_type_display()} {self.subject_id or ''} ({self.get_state_display()})"
 
     @property
+    def subject_label(self) -> str:
+        """The head's name for a household; the name of an entity or collective (from its data)."""
+        if self.household_id is not None and self.household is not None:
+            return self.household.head_name
+        section = (self.data or {}).get(self.subject_type) or (self.base or {}).get(self.subject_type) or {}
+        return str(section.get("name") or self.subject_id or "")
+
+    @property
+    def subject_code(self) -> str:
+        """The household number, or the USCC of an entity or collective."""
+        if self.household_id is not None and self.household is not None:
+            return self.household.number
+        section = (self.data or {}).get(self.subject_type) or (self.base or {}).get(self.subject_type) or {}
+        return str(section.get("uscc") or "")
+
+    @property
     def is_editable(self) -> bool:
         return self.state in EDITABLE_STATES
 

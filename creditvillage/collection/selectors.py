@@ -19,14 +19,17 @@ from creditvillage.collection.models import (
     SubmissionState,
     VillageClosure,
 )
+from creditvillage.core.errors import NotFound
 from creditvillage.core.identifiers import mask_mobile, mask_resident_id
 from creditvillage.core.scope import Actor, ScopedQuerySet, access, can, code_range, significant_prefix
 from creditvillage.regions.models import Region
 from creditvillage.regions.selectors import access_region
-from creditvillage.registry.models import Household
+from creditvillage.registry.models import BusinessEntity, Collective, Household
 
 __all__ = [
     "access_campaign",
+    "access_organisation",
+    "organisations_to_collect",
     "access_spot_check",
     "access_submission",
     "campaign_list",
@@ -111,6 +114,9 @@ def submission_diff(submission: Submission, *, actor: Actor | None = None) -> li
     for row in rows:
         row["reason"] = reasons.get(row["key"], "")
     if actor is not None and not can(actor, Action.VIEW_SENSITIVE, submission):
+        if submission.subject_type != "household":
+            _mask_org_rows(rows)
+            return rows
         for row in rows:
             row["label"] = _mask_text(row["label"])
             field = row["key"].rsplit(".", 1)[-1]
@@ -123,6 +129,20 @@ def submission_diff(submission: Submission, *, actor: Actor | None = None) -> li
                 _prefix, id_number, name = row["key"].split(".", 2)
                 row["key"] = f"member.{mask_resident_id(id_number)}.{name}"
     return rows
+
+
+def _mask_org_rows(rows: list[dict[str, Any]]) -> None:
+    """Entity/collective diff rows for an actor without view_sensitive: representative's ID, phone, money."""
+    for row in rows:
+        field = row["key"].rsplit(".", 1)[-1]
+        for side in ("old", "new"):
+            value = row[side]
+            if field == "legal_rep_id_number" and value:
+                row[side] = mask_resident_id(str(value))
+            elif field == "phone" and value:
+                row[side] = mask_mobile(str(value))
+            elif field.endswith("_fen"):
+                row[side] = "***"
 
 
 # Shown as *** to actors without view_sensitive (as the registry's history does).
@@ -138,6 +158,16 @@ def masked_archive(actor: Actor | None, submission: Submission, data: dict[str, 
     """``data`` with ID numbers and phones masked unless the actor may see them for this submission."""
     if can(actor, Action.VIEW_SENSITIVE, submission):
         return data
+    if submission.subject_type != "household":
+        fields = dict(data.get(submission.subject_type) or {})
+        fields["legal_rep_id_number"] = (
+            mask_resident_id(fields.get("legal_rep_id_number") or "") if fields.get("legal_rep_id_number") else ""
+        )
+        fields["phone"] = mask_mobile(fields["phone"]) if fields.get("phone") else ""
+        for name in list(fields):
+            if name.endswith("_fen"):
+                fields[name] = "***"
+        return {submission.subject_type: fields}
     out = {**data, "household": dict(data.get("household") or {})}
     out["household"]["phone"] = mask_mobile(out["household"].get("phone", ""))
     out["members"] = [
@@ -177,6 +207,52 @@ def households_to_collect(
     }
     rows.sort(key=lambda h: (h.pk not in assigned, h.region_id, h.number))
     return [{"household": h, "submission": submissions.get(h.pk), "assigned": h.pk in assigned} for h in rows]
+
+
+ORG_MODELS: dict[str, Any] = {"entity": BusinessEntity, "collective": Collective}
+
+
+def access_organisation(actor: Actor | None, subject_type: str, pk: Any, action: str = Action.VIEW) -> Any:
+    """One business entity or collective the actor may ``action``; NotFound when missing or out of scope."""
+    model = ORG_MODELS.get(subject_type)
+    if model is None:
+        raise NotFound()
+    return access(model.objects.select_related("region"), actor, pk, action)
+
+
+def organisation_submission_for(
+    *, actor: Actor | None, campaign: Campaign, subject: Any, action: str = Action.VIEW
+) -> Submission | None:
+    """The entity's or collective's submission in the campaign, if the actor may ``action`` it."""
+    subject_type = "entity" if isinstance(subject, BusinessEntity) else "collective"
+    return (
+        Submission.objects.visible_to(actor, action)
+        .filter(campaign=campaign, subject_type=subject_type, subject_id=subject.pk)
+        .first()
+    )
+
+
+def organisations_to_collect(*, actor: Actor | None, campaign: Campaign, search: str = "") -> list[dict[str, Any]]:
+    """The business entities and collectives the actor may collect in this campaign, with their submission.
+
+    Collectives first (one per village), then entities by village and name.
+    """
+    search = search.strip()[:32]
+    rows: list[dict[str, Any]] = []
+    for subject_type in ("collective", "entity"):
+        queryset: Any = ORG_MODELS[subject_type].objects.visible_to(actor, Action.CHANGE)
+        queryset = _in_region(queryset, "region_id", campaign.region_id)
+        if search:
+            queryset = queryset.filter(Q(name__contains=search) | Q(uscc__startswith=search.upper()))
+        found = list(queryset.select_related("region").order_by("region_id", "name", "pk")[:200])
+        submissions = {
+            s.subject_id: s
+            for s in Submission.objects.visible_to(actor, Action.VIEW).filter(
+                campaign=campaign, subject_type=subject_type, subject_id__in=[o.pk for o in found]
+            )
+        }
+        rows += [{"subject": o, "subject_type": subject_type, "submission": submissions.get(o.pk)} for o in found]
+    return rows
 
 
 def own_campaign_households(*, actor: Actor | None) -> list[Household]:

@@ -18,13 +18,14 @@ import secrets
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import F, ProtectedError, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creditvillage.accounts.roles import Action
-from creditvillage.collection import archive
+from creditvillage.collection import archive, subjects
 from creditvillage.collection.models import (
     DONE_STATES,
     EDITABLE_STATES,
@@ -45,7 +46,16 @@ from creditvillage.core.scope import Actor, can, significant_prefix
 from creditvillage.regions.models import Region
 from creditvillage.registry import services as registry_services
 from creditvillage.registry.choices import ArchiveStatus, Channel
-from creditvillage.registry.models import Asset, Debt, Household, Income, Insurance, Person
+from creditvillage.registry.models import (
+    Asset,
+    BusinessEntity,
+    Collective,
+    Debt,
+    Household,
+    Income,
+    Insurance,
+    Person,
+)
 
 __all__ = [
     "ArchiveConflict",
@@ -169,57 +179,115 @@ def in_campaign(campaign: Campaign, region_code: str) -> bool:
     return region_code.startswith(significant_prefix(campaign.region_id))
 
 
-# --- collecting ---------------------------------------------------------------------------------
+# --- subjects: a household, a business entity or a collective (ADR 0040) -----------------------
+
+SUBJECT_MODELS: dict[str, Any] = {
+    SubjectType.HOUSEHOLD: Household,
+    SubjectType.ENTITY: BusinessEntity,
+    SubjectType.COLLECTIVE: Collective,
+}
 
 
-@transaction.atomic
-def submission_start(
-    *, actor: Actor, campaign: Campaign, household: Household, channel: str = Channel.DOOR_TO_DOOR
-) -> Submission:
-    """The household's submission in this campaign: the open one, or a new draft from the current archive.
-
-    Requires ``change`` on the household. A verified (locked) submission is returned as is.
-    """
-    household = Household.objects.select_for_update().get(pk=household.pk)
-    if not can(actor, Action.CHANGE, household) or not can(actor, Action.VIEW, campaign):
-        raise NotFound()
-    if not in_campaign(campaign, household.region_id):
-        raise NotFound()
-    existing = Submission.objects.filter(
-        campaign=campaign, subject_type=SubjectType.HOUSEHOLD, subject_id=household.pk
-    ).first()
-    if existing is not None:
-        return existing
-    _open_campaign(campaign)
-    if _closed_village(campaign.pk, household.region_id):
-        raise InvalidTransition(_("本村本批次已关闭"))
-    base = archive.archive_data(household)
-    submission = Submission.objects.create(
-        campaign=campaign,
-        region_id=household.region_id,
-        subject_type=SubjectType.HOUSEHOLD,
-        subject_id=household.pk,
-        household=household,
-        collector=_user(actor),
-        channel=channel,
-        data=base,
-        base=base,
-        base_version=household.version,
-    )
-    _record(actor, submission, "started")
-    return submission
+def subject_type_of(subject: Any) -> str:
+    for subject_type, model in SUBJECT_MODELS.items():
+        if isinstance(subject, model):
+            return subject_type
+    raise TypeError(f"not a collection subject: {type(subject).__name__}")
 
 
-def _check_data(data: Any, *, complete: bool) -> dict[str, Any]:
-    clean = archive.normalize(data)
-    errors = archive.validate(clean, complete=complete)
+def _subject_pk(submission: Submission) -> int:
+    if submission.subject_type == SubjectType.HOUSEHOLD:
+        return submission.household_id or 0
+    return submission.subject_id or 0
+
+
+def subject_row(submission: Submission, *, lock: bool = False) -> Any:
+    """The registry row a submission is about (locked for update when ``lock``); no scoping here."""
+    manager: Any = SUBJECT_MODELS[submission.subject_type].objects
+    queryset = manager.select_for_update() if lock else manager.all()
+    try:
+        return queryset.get(pk=_subject_pk(submission))
+    except ObjectDoesNotExist as exc:
+        raise NotFound() from exc
+
+
+def archive_of(subject: Any) -> dict[str, Any]:
+    """The subject's current archive in the submission shape."""
+    if isinstance(subject, Household):
+        return archive.archive_data(subject)
+    return subjects.kind_of(subject).data(subject)
+
+
+def _check_data(data: Any, *, complete: bool, subject_type: str = SubjectType.HOUSEHOLD) -> dict[str, Any]:
+    if subject_type == SubjectType.HOUSEHOLD:
+        clean = archive.normalize(data)
+        errors = archive.validate(clean, complete=complete)
+    else:
+        kind = subjects.kind_for(subject_type)
+        clean = kind.normalize(data)
+        errors = kind.validate(clean, complete=complete)
     if errors:
         raise ValidationFailed(_("数据校验未通过"), {"fields": errors})
     return clean
 
 
+# --- collecting ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def submission_start(
+    *,
+    actor: Actor,
+    campaign: Campaign,
+    household: Household | None = None,
+    subject: BusinessEntity | Collective | None = None,
+    channel: str = Channel.DOOR_TO_DOOR,
+) -> Submission:
+    """The subject's submission in this campaign: the open one, or a new draft from the current archive.
+
+    The subject is a ``household`` or (``subject``) a business entity or collective. Requires
+    ``change`` on it. A verified (locked) submission is returned as is.
+    """
+    target: Any = household if household is not None else subject
+    if target is None:
+        raise ValidationFailed(_("请选择采集对象"), {"field": "subject"})
+    subject_type = subject_type_of(target)
+    target = type(target).objects.select_for_update().get(pk=target.pk)
+    if not can(actor, Action.CHANGE, target) or not can(actor, Action.VIEW, campaign):
+        raise NotFound()
+    if not in_campaign(campaign, target.region_id):
+        raise NotFound()
+    existing = Submission.objects.filter(campaign=campaign, subject_type=subject_type, subject_id=target.pk).first()
+    if existing is not None:
+        return existing
+    _open_campaign(campaign)
+    if _closed_village(campaign.pk, target.region_id):
+        raise InvalidTransition(_("本村本批次已关闭"))
+    base = archive_of(target)
+    submission = Submission.objects.create(
+        campaign=campaign,
+        region_id=target.region_id,
+        subject_type=subject_type,
+        subject_id=target.pk,
+        household=target if subject_type == SubjectType.HOUSEHOLD else None,
+        collector=_user(actor),
+        channel=channel,
+        data=base,
+        base=base,
+        base_version=getattr(target, "version", None),
+    )
+    _record(actor, submission, "started")
+    return submission
+
+
 def _check_ids_free(submission: Submission, data: dict[str, Any]) -> None:
-    """Members' ID numbers must not belong to a person of another household."""
+    """Members' ID numbers must not belong to a person of another household (an entity's or
+    collective's USCC must not belong to another subject)."""
+    if submission.subject_type != SubjectType.HOUSEHOLD:
+        errors = subjects.kind_for(submission.subject_type).check_unique(subject_row(submission), data)
+        if errors:
+            raise ValidationFailed(_("数据校验未通过"), {"fields": errors})
+        return
     ids = [m["id_number"] for m in data.get("members", []) if m.get("id_number")]
     taken = set(
         Person.objects.filter(id_number__in=ids)
@@ -242,7 +310,7 @@ def submission_save_draft(
     """Save the collector's work so far (partial data allowed; what is filled in must be valid)."""
     _require(actor, Action.CHANGE, submission)
     locked = _claim(submission, expected_version, EDITABLE_STATES)
-    clean = _check_data(data, complete=False)
+    clean = _check_data(data, complete=False, subject_type=locked.subject_type)
     changes = {"fields": [None, [d["key"] for d in archive.diff(locked.data, clean)]]}
     locked.data = clean
     locked.state = SubmissionState.DRAFT
@@ -259,7 +327,7 @@ def submission_submit(
     _require(actor, Action.CHANGE, submission)
     locked = _claim(submission, expected_version, EDITABLE_STATES)
     _open_campaign(locked.campaign)
-    clean = _check_data(locked.data if data is None else data, complete=True)
+    clean = _check_data(locked.data if data is None else data, complete=True, subject_type=locked.subject_type)
     _check_ids_free(locked, clean)
     old_state = locked.state
     locked.data = clean
@@ -337,13 +405,12 @@ def submission_confirm_self_declared(
 
 
 def _current_archive(submission: Submission) -> dict[str, Any]:
-    household = Household.objects.get(pk=submission.household_id or 0)
-    return archive.archive_data(household)
+    return archive_of(subject_row(submission))
 
 
 def archive_conflicts(submission: Submission) -> list[str]:
     """Flat keys changed in the registry since the submission's base (an import, a manual edit)."""
-    if submission.household_id is None:
+    if submission.subject_type == SubjectType.HOUSEHOLD and submission.household_id is None:
         return []
     base, current = archive.flatten(submission.base), archive.flatten(_current_archive(submission))
     return [k for k in {**base, **current} if base.get(k) != current.get(k)]
@@ -369,8 +436,8 @@ def submission_verify(
     locked = _claim(submission, expected_version, (SubmissionState.SUBMITTED,))
     if not locked.counts:
         raise InvalidTransition(_("农户自主申报须先经村确认"))
-    household = Household.objects.select_for_update().get(pk=locked.household_id or 0)
-    if not can(actor, Action.CHANGE, household):
+    target = subject_row(locked, lock=True)
+    if not can(actor, Action.CHANGE, target):
         raise NotFound()
     changed_since = archive_conflicts(locked)
     if changed_since:
@@ -384,11 +451,18 @@ def submission_verify(
             raise ValidationFailed(_("包含不可校核的字段"), {"fields": unknown})
         accepted = sorted(fields)
         data = archive.select(locked.base, locked.data, set(fields))
-    errors = archive.validate(data, complete=True)
+    if locked.subject_type == SubjectType.HOUSEHOLD:
+        errors = archive.validate(data, complete=True)
+    else:
+        errors = subjects.kind_for(locked.subject_type).validate(data, complete=True)
     if errors:
         raise ValidationFailed(_("数据校验未通过"), {"fields": errors})
     now = timezone.now()
-    _apply_archive(actor, locked, household, data, now)
+    if locked.subject_type == SubjectType.HOUSEHOLD:
+        _apply_archive(actor, locked, target, data, now)
+    else:
+        _check_ids_free(locked, data)
+        _apply_org_archive(actor, locked, target, data, now)
     old_state = locked.state
     locked.data = data
     locked.state = SubmissionState.VERIFIED
@@ -400,8 +474,8 @@ def submission_verify(
         submission=locked,
         region_id=locked.region_id,
         subject_type=locked.subject_type,
-        subject_id=locked.subject_id or household.pk,
-        household=household,
+        subject_id=locked.subject_id or target.pk,
+        household=target if locked.subject_type == SubjectType.HOUSEHOLD else None,
         data=data,
         verified_by=_user(actor),
         verified_at=now,
@@ -414,6 +488,33 @@ def submission_verify(
         reason=note,
     )
     return locked
+
+
+def _apply_org_archive(actor: Actor, submission: Submission, subject: Any, data: dict[str, Any], now: Any) -> None:
+    """Write a verified entity's or collective's archive through the registry services; mark it verified."""
+    reason = _("采集批次校核（提交 %(pk)s）") % {"pk": submission.pk}
+    kind = subjects.kind_for(submission.subject_type)
+    subject = kind.apply(actor=actor, obj=subject, data=data, reason=reason, channel=submission.channel)
+    provenance = {
+        "status": ArchiveStatus.VERIFIED,
+        "verified_at": now,
+        "collected_by": submission.collector,
+        "collected_at": submission.submitted_at or now,
+        "channel": submission.channel,
+    }
+    before = {k: getattr(subject, k) for k in provenance}
+    for key, value in provenance.items():
+        setattr(subject, key, value)
+    subject.save(update_fields=[*provenance, "updated_at"])
+    audit.record(
+        actor=actor,
+        action=f"{kind.model._meta.model_name}.verified",
+        target=subject,
+        region_code=subject.region_id,
+        changes=audit.diff(before, provenance, fields=["status", "verified_at", "collected_at", "channel"]),
+        reason=reason,
+        channel=submission.channel,
+    )
 
 
 def _apply_archive(actor: Actor, submission: Submission, household: Household, data: dict[str, Any], now: Any) -> None:
@@ -534,12 +635,12 @@ def submission_rebase(*, actor: Actor, submission: Submission, expected_version:
     """
     _require(actor, Action.CHANGE, submission)
     locked = _claim(submission, expected_version, (*EDITABLE_STATES, SubmissionState.SUBMITTED))
-    household = Household.objects.select_for_update().get(pk=locked.household_id or 0)
-    current = archive.archive_data(household)
+    target = subject_row(locked, lock=True)
+    current = archive_of(target)
     merged, conflicts = archive.merge(locked.base, current, locked.data)
     locked.data = merged
     locked.base = current
-    locked.base_version = household.version
+    locked.base_version = getattr(target, "version", None)
     locked.save()
     _record(actor, locked, "rebased", changes={"conflicts": [None, conflicts]})
     return conflicts
@@ -567,10 +668,10 @@ def _reopen(actor: Actor, locked: Submission, reason: str, how: str) -> Submissi
     old_state = locked.state
     locked.state = SubmissionState.REOPENED
     locked.reopen_reason = reason
-    if locked.household_id is not None:  # edits now start from the archive as verified
-        household = Household.objects.get(pk=locked.household_id)
-        locked.base = archive.archive_data(household)
-        locked.base_version = household.version
+    if locked.subject_type != SubjectType.HOUSEHOLD or locked.household_id is not None:
+        target = subject_row(locked)  # edits now start from the archive as verified
+        locked.base = archive_of(target)
+        locked.base_version = getattr(target, "version", None)
     locked.save()
     closure = VillageClosure.objects.filter(
         campaign_id=locked.campaign_id, village_id=locked.region_id, reopened_at__isnull=True

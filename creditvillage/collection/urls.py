@@ -8,6 +8,12 @@ urlpatterns: list = [
     path("", views.home, name="home"),
     path("campaigns/<int:pk>/collect/", views.collect_list, name="collect-list"),
     path("campaigns/<int:pk>/households/<int:household_pk>/", views.submission_form, name="submission-form"),
+    path("campaigns/<int:pk>/organisations/", views.organisation_list, name="organisation-list"),
+    path(
+        "campaigns/<int:pk>/organisations/<slug:subject_type>/<int:subject_pk>/",
+        views.organisation_form,
+        name="organisation-form",
+    ),
     path("campaigns/<int:pk>/declare/", views.declare, name="declare"),
     path("campaigns/<int:pk>/verify/", views.verify_queue, name="verify-queue"),
     path("campaigns/<int:pk>/spot-checks/", views.spot_check_list, name="spot-check-list"),

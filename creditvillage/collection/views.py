@@ -16,8 +16,15 @@ from django.views.decorators.http import require_POST
 
 from creditvillage.accounts.http import AuthedRequest
 from creditvillage.accounts.roles import Action
-from creditvillage.collection import archive, selectors, services
-from creditvillage.collection.forms import DrawForm, QueueFilterForm, archive_from_post, form_context
+from creditvillage.collection import archive, selectors, services, subjects
+from creditvillage.collection.forms import (
+    DrawForm,
+    OrganisationArchiveForm,
+    QueueFilterForm,
+    archive_from_post,
+    form_context,
+    org_initial,
+)
 from creditvillage.collection.models import Submission, SubmissionState
 from creditvillage.core.errors import DomainError, NotFound, ValidationFailed
 from creditvillage.core.scope import can
@@ -161,11 +168,95 @@ def field_validate(request: AuthedRequest) -> HttpResponse:
     name = next((key for key in candidates if key and key.rsplit("-", 1)[-1] in _VALIDATED), "")
     if not name:
         return HttpResponse("")
-    message = archive.validate_field(name.rsplit("-", 1)[-1], request.POST.get(name, "")[:200])
+    field = name.rsplit("-", 1)[-1]
+    validator = subjects.validate_field if field in _ORG_VALIDATED else archive.validate_field
+    message = validator(field, request.POST.get(name, "")[:200])
     return HttpResponse(format_html('<span class="field-error">{}</span>', message) if message else "")
 
 
-_VALIDATED = frozenset({"id_number", "phone", "name", "amount_fen", "value_fen", "insured_amount_fen", "year"})
+_ORG_VALIDATED = frozenset({"uscc", "legal_rep_id_number"})
+_VALIDATED = frozenset(
+    {"id_number", "phone", "name", "amount_fen", "value_fen", "insured_amount_fen", "year", *_ORG_VALIDATED}
+)
+
+
+@login_required
+def organisation_list(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The business entities and collectives a collector or village operator may collect in a campaign."""
+    if not _has(request, Action.CHANGE):
+        raise PermissionDenied
+    campaign = _campaign(request, pk)
+    search = request.GET.get("q", "")[:32]
+    rows = selectors.organisations_to_collect(actor=request.user, campaign=campaign, search=search)
+    return render(request, "collection/organisation_list.html", {"campaign": campaign, "rows": rows, "q": search})
+
+
+@login_required
+def organisation_form(request: AuthedRequest, pk: int, subject_type: str, subject_pk: int) -> HttpResponse:
+    """The phone form for an entity's or collective's archive: save as draft or submit (same lifecycle
+    and verification as a household's)."""
+    if not _has(request, Action.CHANGE):
+        raise PermissionDenied
+    campaign = _campaign(request, pk)
+    try:
+        subject = selectors.access_organisation(request.user, subject_type, subject_pk, Action.CHANGE)
+    except NotFound as exc:
+        raise Http404 from exc
+    if not services.in_campaign(campaign, subject.region_id):
+        raise Http404
+    submission = selectors.organisation_submission_for(
+        actor=request.user, campaign=campaign, subject=subject, action=Action.CHANGE
+    )
+    data = submission.data if submission else services.archive_of(subject)
+    form = OrganisationArchiveForm(initial=org_initial(subject_type, data), subject_type=subject_type)
+    if request.method == "POST":
+        form = OrganisationArchiveForm(request.POST, subject_type=subject_type)
+        form.is_valid()
+        posted = form.archive_data()
+        try:
+            expected: int | None
+            if submission is None:
+                submission = services.submission_start(actor=request.user, campaign=campaign, subject=subject)
+                expected = submission.version
+            else:
+                expected = _version(request)
+            if request.POST.get("action") == "submit":
+                services.submission_submit(
+                    actor=request.user, submission=submission, expected_version=expected, data=posted
+                )
+                messages.success(request, _("已提交，等待乡镇校核。"))
+                return redirect("collection:organisation-list", pk=campaign.pk)
+            services.submission_save_draft(
+                actor=request.user, submission=submission, data=posted, expected_version=expected
+            )
+            messages.success(request, _("草稿已保存。"))
+            return redirect(
+                "collection:organisation-form", pk=campaign.pk, subject_type=subject_type, subject_pk=subject.pk
+            )
+        except NotFound as exc:
+            raise Http404 from exc
+        except DomainError as exc:
+            for key, message in _show_errors(exc).items():
+                name = key.split(".", 1)[-1]
+                if name in form.fields:
+                    form.add_error(name, message)
+            messages.error(request, exc.message)
+            if submission is not None:
+                submission.refresh_from_db()
+    return render(
+        request,
+        "collection/organisation_form.html",
+        {
+            "campaign": campaign,
+            "subject": subject,
+            "subject_type": subject_type,
+            "submission": submission,
+            "editable": submission is None or submission.is_editable,
+            "form": form,
+            "required": subjects.kind_for(subject_type).required,
+            "reasons": (submission.return_reasons if submission else {}) or {},
+        },
+    )
 
 
 @login_required
@@ -266,13 +357,20 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         return _decide(request, submission)
     diff = selectors.submission_diff(submission, actor=user)
     conflicts = services.archive_conflicts(submission) if submission.state == SubmissionState.SUBMITTED else []
+    data = selectors.masked_archive(user, submission, submission.data)
+    org_rows = [
+        {"label": subjects.label(key), "value": subjects.display(key, value)}
+        for key, value in (data.get(submission.subject_type) or {}).items()
+        if submission.subject_type != "household"
+    ]
     return render(
         request,
         "collection/submission_detail.html",
         {
             "submission": submission,
             "diff": diff,
-            "data": selectors.masked_archive(user, submission, submission.data),
+            "data": data,
+            "org_rows": org_rows,
             "conflicts": conflicts,
             "can_verify": can(user, Action.VERIFY, submission) and submission.state == SubmissionState.SUBMITTED,
             "can_confirm": can(user, Action.CHANGE, submission)

@@ -39,3 +39,49 @@ def archive_with(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
     for key, value in changes.items():
         data[key] = value
     return data
+
+
+def make_uscc(prefix: str, serial: str) -> str:
+    """A valid USCC: ``prefix`` (authority, category, 6-digit area) + a 9-character serial + check."""
+    from creditvillage.core.identifiers import uscc_check_char
+
+    body = f"{prefix}{serial}"
+    return body + uscc_check_char(body)
+
+
+@pytest.fixture
+def entity(world: World) -> Any:
+    """A family farm in 周庵村."""
+    from creditvillage.registry.models import BusinessEntity
+
+    return BusinessEntity.objects.create(
+        region=world.region(ZHOUAN),
+        name="周庵家庭农场",
+        uscc=make_uscc("93341502", "MA2N00011"),
+        kind="family_farm",
+        legal_rep_name="周大",
+        legal_rep_id_number=new_id(40, dt.date(1980, 3, 3)),
+        phone="13900001111",
+        main_business="水稻",
+        employees=5,
+        annual_revenue_fen=80_000_000,
+        assets_fen=120_000_000,
+        debts_fen=10_000_000,
+    )
+
+
+@pytest.fixture
+def collective(world: World) -> Any:
+    """周庵村's collective economic organisation."""
+    from creditvillage.registry.models import Collective
+
+    return Collective.objects.create(
+        region=world.region(ZHOUAN),
+        name="周庵村股份经济合作社",
+        uscc=make_uscc("N2341502", "MF0000012"),
+        legal_rep_name="周书记",
+        members_count=800,
+        assets_fen=500_000_000,
+        annual_income_fen=30_000_000,
+        operating_income_fen=12_000_000,
+    )

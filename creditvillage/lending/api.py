@@ -21,7 +21,7 @@ from creditvillage.accounts.http import AuthedRequest
 from creditvillage.core.api import AUTHED_GET, AUTHED_POST, errors
 from creditvillage.core.errors import NotFound, ValidationFailed
 from creditvillage.core.money import fen_to_yuan, yuan_to_fen
-from creditvillage.lending import attest, loans, selectors, services, uploads, validation
+from creditvillage.lending import attest, loans, risk, selectors, services, uploads, validation
 from creditvillage.lending.models import Bank, CreditLine, Loan
 from creditvillage.lending.policies import PRESETS, quote
 from creditvillage.registry.models import Household
@@ -593,3 +593,215 @@ class ValidationFilters(Schema):
 def model_validation(request: AuthedRequest, filters: Query[ValidationFilters]) -> dict[str, Any]:
     """Default rate by grade, KS and AUC of the score against defaults, PSI against the previous cycle."""
     return validation.validation_report(actor=request.user, region=filters.region, year=filters.year)
+
+
+# ------------------------------------------------------------------------------------------------
+# Risk sharing: the county risk compensation fund (风险补偿金) and the 4321 loss shares
+# ------------------------------------------------------------------------------------------------
+
+
+class FundOut(Schema):
+    id: int
+    region_code: str
+    name: str
+    balance_yuan: str
+    compensation_ratio_pct: str
+    per_loan_cap_yuan: str
+
+
+class MovementOut(Schema):
+    id: int
+    fund_id: int
+    kind: str
+    amount_yuan: str = Field(..., description="signed: + deposit, − payout")
+    balance_after_yuan: str
+    loan_id: int | None
+    reason: str
+    created_by: str | None
+    created_at: dt.datetime
+
+
+class FundDetailOut(FundOut):
+    ledger_ok: bool
+    ledger_count: int
+    ledger: list[MovementOut]
+
+
+def _fund(fund: Any) -> dict[str, Any]:
+    return {
+        "id": fund.pk,
+        "region_code": fund.region_id,
+        "name": fund.name,
+        "balance_yuan": _yuan(fund.balance_fen),
+        "compensation_ratio_pct": _rate(fund.compensation_ratio_pct),
+        "per_loan_cap_yuan": _yuan(fund.per_loan_cap_fen),
+    }
+
+
+def _movement(m: Any) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "fund_id": m.fund_id,
+        "kind": m.kind,
+        "amount_yuan": _yuan(m.amount_fen),
+        "balance_after_yuan": _yuan(m.balance_after_fen),
+        "loan_id": m.loan_id,
+        "reason": m.reason,
+        "created_by": m.created_by.username if m.created_by else None,
+        "created_at": m.created_at,
+    }
+
+
+@router.get("/lending/funds", response={200: list[FundOut], **errors(*AUTHED_GET)})
+def fund_list(request: AuthedRequest) -> list[dict[str, Any]]:
+    """The risk compensation funds the caller may see (its county's; banks see them too)."""
+    return [_fund(f) for f in selectors.funds(actor=request.user)]
+
+
+class PageFilter(Schema):
+    page: int = Field(1, ge=1, le=100_000)
+
+
+@router.get("/lending/funds/{fund_id}", response={200: FundDetailOut, **errors(*AUTHED_GET, 404)})
+def fund_detail(request: AuthedRequest, fund_id: int, filters: Query[PageFilter]) -> dict[str, Any]:
+    """A fund with its ledger, newest first, 100 a page (a bank: deposits and its own loans' payouts)."""
+    fund = selectors.access_fund(request.user, fund_id)
+    ledger = selectors.fund_ledger(actor=request.user, fund=fund)
+    start = (filters.page - 1) * PAGE
+    return {
+        **_fund(fund),
+        "ledger_ok": risk.fund_ledger_ok(fund),
+        "ledger_count": ledger.count(),
+        "ledger": [_movement(m) for m in ledger[start : start + PAGE]],
+    }
+
+
+class DepositIn(Schema):
+    amount_yuan: str = Field(..., pattern=YUAN)
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+@router.post("/lending/funds/{fund_id}/deposits", response={201: MovementOut, **errors(*AUTHED_POST, 404)})
+def fund_deposit(request: AuthedRequest, fund_id: int, payload: DepositIn) -> Status[Any]:
+    """注资 by the county's administrators (``Idempotency-Key``: a retried request deposits once)."""
+    fund = selectors.access_fund(request.user, fund_id)
+    amount = _fen(payload.amount_yuan)
+
+    def effect() -> tuple[int, dict[str, Any]]:
+        movement = risk.fund_deposit(actor=request.user, fund=fund, amount_fen=amount, reason=payload.reason)
+        return 201, _movement(movement)
+
+    return Status(
+        *services.idempotent(
+            actor=request.user,
+            scope="fund_deposit",
+            key=_key(request),
+            payload={"fund": fund.pk, "amount": amount, "reason": payload.reason},
+            effect=effect,
+        )
+    )
+
+
+class CompensateIn(Schema):
+    reason: str = Field("", max_length=200)
+
+
+class SplitOut(Schema):
+    loss_yuan: str
+    guarantor_yuan: str
+    reguarantor_yuan: str
+    bank_yuan: str
+    government_yuan: str
+    recorded: bool
+
+
+class CompensationOut(Schema):
+    loan_id: int
+    movement: MovementOut
+    split: SplitOut | None = Field(None, description="the 4321 split of a guaranteed loan (recorded or computed)")
+
+
+def _split(loan: Loan) -> dict[str, Any] | None:
+    if not loan.guaranteed:
+        return None
+    share = selectors.loan_loss_share(loan)
+    if share is not None:
+        parts = {
+            "guarantor": share.guarantor_fen,
+            "reguarantor": share.reguarantor_fen,
+            "bank": share.bank_fen,
+            "government": share.government_fen,
+        }
+        loss = share.loss_fen
+    else:
+        loss = loan.principal_outstanding_fen
+        parts = risk.split_4321(loss)
+    out: dict[str, Any] = {"loss_yuan": _yuan(loss), "recorded": share is not None}
+    return out | {f"{k}_yuan": _yuan(v) for k, v in parts.items()}
+
+
+@router.post("/lending/loans/{loan_id}/compensate", response={201: CompensationOut, **errors(*AUTHED_POST, 404, 409)})
+def loan_compensate(request: AuthedRequest, loan_id: int, payload: CompensateIn) -> Status[Any]:
+    """The county fund pays its compensation for a defaulted loan: outstanding × ratio, at most the
+    per-loan cap and the balance; once per loan (``Idempotency-Key``: a retry gets the same answer)."""
+    loan = selectors.access_loan(request.user, loan_id)
+    fund = selectors.fund_for_loan(request.user, loan)
+    if fund is None:
+        raise NotFound()
+
+    def effect() -> tuple[int, dict[str, Any]]:
+        movement = risk.fund_compensate(actor=request.user, fund=fund, loan=loan, reason=payload.reason)
+        return 201, {"loan_id": loan.pk, "movement": _movement(movement), "split": _split(loan)}
+
+    return Status(
+        *services.idempotent(
+            actor=request.user,
+            scope="fund_compensate",
+            key=_key(request),
+            payload={"loan": loan.pk, "reason": payload.reason},
+            effect=effect,
+        )
+    )
+
+
+class LossShareOut(Schema):
+    id: int
+    loan_id: int
+    bank_id: int
+    region_code: str
+    loss_yuan: str
+    guarantor_yuan: str
+    reguarantor_yuan: str
+    bank_yuan: str
+    government_yuan: str
+    created_at: dt.datetime
+
+
+class LossSharePage(Schema):
+    count: int
+    items: list[LossShareOut]
+
+
+@router.get("/lending/loss-shares", response={200: LossSharePage, **errors(*AUTHED_GET, 404)})
+def loss_share_list(request: AuthedRequest, filters: Query[RegionFilter]) -> dict[str, Any]:
+    """The recorded 4321 splits the caller may see (a bank: its own loans under consent), 100 a page."""
+    queryset = selectors.loss_shares(actor=request.user, region=filters.region)
+    start = (filters.page - 1) * PAGE
+    return {
+        "count": queryset.count(),
+        "items": [
+            {
+                "id": s.pk,
+                "loan_id": s.loan_id,
+                "bank_id": s.loan.bank_id,
+                "region_code": s.region_code,
+                "loss_yuan": _yuan(s.loss_fen),
+                "guarantor_yuan": _yuan(s.guarantor_fen),
+                "reguarantor_yuan": _yuan(s.reguarantor_fen),
+                "bank_yuan": _yuan(s.bank_fen),
+                "government_yuan": _yuan(s.government_fen),
+                "created_at": s.created_at,
+            }
+            for s in queryset[start : start + PAGE]
+        ],
+    }

@@ -51,3 +51,31 @@ class RepaymentForm(forms.Form):
     amount = forms.DecimalField(label=_("还款金额（元）"), **YUAN_FIELD)
     paid_on = forms.DateField(label=_("还款日期"), widget=forms.DateInput(attrs={"type": "date"}))
     reference = forms.CharField(label=_("流水号"), max_length=64)
+
+
+class DepositForm(forms.Form):
+    amount = forms.DecimalField(label=_("注资金额（元）"), **YUAN_FIELD)
+    reason = forms.CharField(label=_("资金来源或说明"), max_length=200)
+
+
+class CompensateForm(forms.Form):
+    reason = forms.CharField(label=_("代偿说明"), max_length=200, required=False)
+
+
+class LossShareForm(forms.Form):
+    loss = forms.DecimalField(label=_("损失金额（元，默认未还本金）"), required=False, **YUAN_FIELD)
+
+
+class ValidationForm(forms.Form):
+    region = forms.ChoiceField(label=_("区域"))
+    year = forms.IntegerField(label=_("评定年度（留空为最近一轮）"), required=False, min_value=2000, max_value=2100)
+
+    def __init__(self, *args: Any, regions: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["region"]
+        assert isinstance(field, forms.ChoiceField)  # noqa: S101 - declared just above
+        field.choices = [(r.code, f"{r.name}（{r.code}）") for r in regions]
+
+
+class RepaymentUploadForm(forms.Form):
+    file = forms.FileField(label=_("还款结果表（xlsx）"))

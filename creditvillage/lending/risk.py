@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from decimal import ROUND_DOWN, Decimal
 
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
 from django.utils.translation import gettext as _
 
 from creditvillage.accounts.roles import Action
 from creditvillage.core import audit
-from creditvillage.core.errors import DomainError, NotFound, ValidationFailed
+from creditvillage.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from creditvillage.core.scope import Actor, can
 from creditvillage.lending.access import require_lend
 from creditvillage.lending.models import FundMovement, Loan, LoanStatus, LossShare, MovementKind, RiskFund
@@ -19,6 +19,12 @@ from creditvillage.lending.services import _user
 # 新型政银担 "4321": guarantor, provincial re-guarantor, bank, local government — in this order,
 # which is also the order remainders are handed out in.
 SPLIT_4321 = (("guarantor", 40), ("reguarantor", 30), ("bank", 20), ("government", 10))
+
+
+class Conflict(DomainError):
+    """Already done for this loan (409): a payout or a split is recorded once."""
+
+    status = 409
 
 
 def split_4321(loss_fen: int) -> dict[str, int]:
@@ -34,12 +40,39 @@ def split_4321(loss_fen: int) -> dict[str, int]:
     return floors
 
 
+def may_administer(actor: Actor | None, fund: RiskFund) -> bool:
+    """The county's administrators (``configure`` over the fund's county) run the fund."""
+    if actor is None or not actor.is_authenticated:
+        return False
+    return bool(actor.is_superuser or can(actor, Action.CONFIGURE, fund))
+
+
 def _require_fund_admin(actor: Actor | None, fund: RiskFund) -> None:
-    """The county's administrators (``configure``); ``None`` is the system (demo, scheduled jobs)."""
-    if actor is None:
+    """``None`` is the system (demo, scheduled jobs). Someone who may see the fund but not run it
+    gets 403; anyone else the same 404 as for a missing fund."""
+    if actor is None or may_administer(actor, fund):
         return
-    if not (actor.is_superuser or can(actor, Action.CONFIGURE, fund)):
-        raise NotFound()
+    from creditvillage.lending.selectors import funds
+
+    if funds(actor=actor).filter(pk=fund.pk).exists():
+        raise PermissionDenied()
+    raise NotFound()
+
+
+def compensation_due(fund: RiskFund, loan: Loan) -> int:
+    """What the fund would pay for ``loan`` (fen): outstanding principal × ratio, rounded down to the
+    fen, at most the per-loan cap. The balance is not considered here (``fund_compensate`` checks it)."""
+    due = int(
+        (Decimal(loan.principal_outstanding_fen) * fund.compensation_ratio_pct / 100).quantize(
+            Decimal(1), rounding=ROUND_DOWN
+        )
+    )
+    return max(min(due, fund.per_loan_cap_fen), 0)
+
+
+def compensable(fund: RiskFund, loan: Loan) -> bool:
+    """A defaulted loan of the fund's county."""
+    return loan.status == LoanStatus.DEFAULTED and loan.region_code.startswith(fund.region_id[:6])
 
 
 def fund_deposit(*, actor: Actor | None, fund: RiskFund, amount_fen: int, reason: str) -> FundMovement:
@@ -73,18 +106,20 @@ def fund_compensate(*, actor: Actor | None, fund: RiskFund, loan: Loan, reason: 
     """Pay the bank's compensation for a defaulted loan: outstanding × ratio, at most the per-loan cap
     and never more than the balance (a conditional update); once per loan (unique index)."""
     _require_fund_admin(actor, fund)
-    if loan.status != LoanStatus.DEFAULTED or not loan.region_code.startswith(fund.region_id[:6]):
+    if not compensable(fund, loan):
         raise DomainError("not_compensable", _("只有本县违约贷款可申请风险补偿"))
-    due = int(
-        (Decimal(loan.principal_outstanding_fen) * fund.compensation_ratio_pct / 100).quantize(
-            Decimal(1), rounding=ROUND_DOWN
-        )
-    )
-    amount = min(due, fund.per_loan_cap_fen)
+    amount = compensation_due(fund, loan)
     if amount <= 0:
         raise DomainError("nothing_to_compensate", _("无可补偿的损失"))
     if FundMovement.objects.filter(loan=loan, kind=MovementKind.PAYOUT).exists():
-        raise DomainError("already_compensated", _("该贷款已补偿"))
+        raise Conflict("already_compensated", _("该贷款已补偿"))
+    try:
+        return _payout(actor=actor, fund=fund, loan=loan, amount=amount, reason=reason)
+    except IntegrityError as exc:  # a concurrent payout for the same loan won (one_payout_per_loan)
+        raise Conflict("already_compensated", _("该贷款已补偿")) from exc
+
+
+def _payout(*, actor: Actor | None, fund: RiskFund, loan: Loan, amount: int, reason: str) -> FundMovement:
     with transaction.atomic():
         took = RiskFund.objects.filter(pk=fund.pk, balance_fen__gte=amount).update(
             balance_fen=F("balance_fen") - amount
@@ -113,17 +148,29 @@ def fund_compensate(*, actor: Actor | None, fund: RiskFund, loan: Loan, reason: 
 
 
 def loss_share_record(*, actor: Actor | None, loan: Loan, loss_fen: int | None = None) -> LossShare:
-    """Compute and record the 4321 split of a defaulted guaranteed loan's loss (the bank's officer)."""
-    require_lend(actor, loan.bank, loan.region_code)
+    """Compute and record the 4321 split of a defaulted guaranteed loan's loss (the bank's officer,
+    or the county's administrators who run the risk fund)."""
+    if actor is not None:
+        if not (actor.is_authenticated and (actor.is_superuser or can(actor, Action.VIEW, loan))):
+            raise NotFound()
+        if not (actor.is_superuser or can(actor, Action.CONFIGURE, loan)):
+            require_lend(actor, loan.bank, loan.region_code)
     if loan.status != LoanStatus.DEFAULTED or not loan.guaranteed:
         raise DomainError("not_guaranteed_default", _("只有违约的担保贷款适用4321分险"))
     loss = loan.principal_outstanding_fen if loss_fen is None else loss_fen
     if loss <= 0:
         raise ValidationFailed(_("损失金额须大于 0"), {"field": "loss"})
     parts = split_4321(loss)
+    try:
+        return _share(actor=actor, loan=loan, loss=loss, parts=parts)
+    except IntegrityError as exc:  # a concurrent record for the same loan won (one-to-one)
+        raise Conflict("already_shared", _("该贷款已分险")) from exc
+
+
+def _share(*, actor: Actor | None, loan: Loan, loss: int, parts: dict[str, int]) -> LossShare:
     with transaction.atomic():
         if LossShare.objects.filter(loan=loan).exists():
-            raise DomainError("already_shared", _("该贷款已分险"))
+            raise Conflict("already_shared", _("该贷款已分险"))
         share = LossShare.objects.create(
             loan=loan,
             region_code=loan.region_code,
@@ -147,5 +194,5 @@ def loss_share_record(*, actor: Actor | None, loan: Loan, loss_fen: int | None =
 
 def fund_ledger_ok(fund: RiskFund) -> bool:
     """The ledger invariant: the balance equals the sum of the movements."""
-    total = sum(FundMovement.objects.filter(fund=fund).values_list("amount_fen", flat=True))
-    return total == RiskFund.objects.get(pk=fund.pk).balance_fen
+    total = FundMovement.objects.filter(fund=fund).aggregate(total=Sum("amount_fen"))["total"] or 0
+    return bool(total == RiskFund.objects.get(pk=fund.pk).balance_fen)

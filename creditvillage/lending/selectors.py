@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from creditvillage.accounts.roles import Action
+from creditvillage.accounts.roles import Action, Role
 from creditvillage.core import audit
 from creditvillage.core.errors import NotFound, PermissionDenied
 from creditvillage.core.models import AuditEvent
@@ -17,11 +17,14 @@ from creditvillage.lending.models import (
     Consent,
     CreditLine,
     CreditProduct,
+    FundMovement,
     Installment,
     LineStatus,
     Loan,
     LoanStatus,
+    LossShare,
     Repayment,
+    RiskFund,
     VillageGrant,
 )
 from creditvillage.regions.selectors import access_region
@@ -242,3 +245,78 @@ def overview_figures(*, actor: Actor | None, lo: str, hi: str) -> dict[str, Any]
         if outstanding
         else None,
     }
+
+
+# ------------------------------------------------------------------------------------------------
+# Risk sharing: the county risk compensation fund (风险补偿金) and the 4321 loss shares
+# ------------------------------------------------------------------------------------------------
+
+# Who sees a county's fund (ADR 0033): the county's and its townships' administrators and operators,
+# the regulator, the auditors, and the banks (a bank's ledger shows only its own loans' payouts).
+# Village operators, collectors, evaluators, merchants and households do not.
+FUND_ROLES = frozenset({Role.ADMIN, Role.REGULATOR, Role.TOWNSHIP_OPERATOR, Role.AUDITOR, Role.BANK_OFFICER})
+
+
+def _county_code(prefix: str) -> str:
+    return prefix[:6].ljust(12, "0")
+
+
+def funds(*, actor: Actor | None) -> Any:
+    """The risk funds the actor may see: its county's (a grant at or above the county, or a township's
+    grant inside it). A fund holds county money, no personal data."""
+    if actor is None or not actor.is_authenticated:
+        return RiskFund.objects.none()
+    queryset = RiskFund.objects.select_related("region").order_by("region_id", "pk")
+    if actor.is_superuser:
+        return queryset
+    combined = Q(pk__in=[])
+    for grant in actor.grants_for(Action.VIEW_STATS):
+        if grant.role not in FUND_ROLES or grant.household_id is not None or grant.merchant_id is not None:
+            continue
+        if len(grant.prefix) <= 6:  # at or above the county
+            lo, hi = code_range(grant.prefix)
+            combined |= Q(region_id__gte=lo, region_id__lte=hi)
+        else:  # a township (or lower) grant sees its county's fund
+            combined |= Q(region_id=_county_code(grant.prefix))
+    return queryset.filter(combined)
+
+
+def may_see_funds(actor: Actor | None) -> bool:
+    return funds(actor=actor).exists()
+
+
+def access_fund(actor: Actor | None, pk: Any) -> RiskFund:
+    try:
+        return funds(actor=actor).get(pk=pk)
+    except (RiskFund.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+
+
+def fund_for_loan(actor: Actor | None, loan: Loan) -> RiskFund | None:
+    """The fund of the loan's county, if the actor may see it."""
+    return funds(actor=actor).filter(region_id=_county_code(loan.region_code)).first()
+
+
+def fund_ledger(*, actor: Actor | None, fund: RiskFund) -> Any:
+    """The fund's movements, newest first, with who made them. A bank officer sees deposits and
+    the payouts on its own bank's loans; everyone else who sees the fund sees every movement."""
+    queryset = FundMovement.objects.filter(fund=fund).select_related("created_by", "loan")
+    if actor is not None and not actor.is_superuser and is_bank_officer(actor):
+        queryset = queryset.filter(Q(loan__isnull=True) | Q(loan__bank_id__in=actor_bank_ids(actor)))
+    return queryset.order_by("-pk")
+
+
+def loan_payout(loan: Loan) -> FundMovement | None:
+    return FundMovement.objects.filter(loan=loan, kind="payout").select_related("created_by").first()
+
+
+def loss_shares(*, actor: Actor | None, region: str | None = None) -> Any:
+    """The recorded 4321 splits the actor may see (a bank: its own loans under consent)."""
+    queryset = LossShare.objects.visible_to(actor, Action.VIEW).select_related(
+        "loan", "loan__bank", "loan__household", "created_by"
+    )
+    return _under(queryset, actor, region, "region_code").order_by("-created_at", "-pk")
+
+
+def loan_loss_share(loan: Loan) -> LossShare | None:
+    return LossShare.objects.filter(loan=loan).select_related("created_by").first()

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from creditvillage.accounts.roles import Action
 from creditvillage.core.errors import NotFound
@@ -94,14 +95,8 @@ def psi(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float | Non
     return round(float(np.sum((a - e) * np.log(a / e))), 4)
 
 
-def validation_report(*, actor: Actor | None, region: str, year: int | None = None) -> dict[str, Any]:
-    """The report for the rating cycle of ``year`` (default: the latest with ratings) under ``region``.
-
-    A cycle is a township's; a region above townships takes that year's cycles of all of them.
-    """
-    scope = access_region(actor, region)
-    lo, hi = code_range(significant_prefix(scope.code))
-    years = sorted(
+def _years(lo: str, hi: str) -> list[int]:
+    return sorted(
         set(
             Rating.objects.filter(region_code__gte=lo, region_code__lte=hi, cycle__isnull=False)
             .exclude(cycle__status="cancelled")
@@ -109,6 +104,22 @@ def validation_report(*, actor: Actor | None, region: str, year: int | None = No
             .distinct()
         )
     )
+
+
+def cycle_years(*, actor: Actor | None, region: str) -> list[int]:
+    """The years with a rating cycle under ``region`` (NotFound out of scope, like a missing region)."""
+    scope = access_region(actor, region)
+    return _years(*code_range(significant_prefix(scope.code)))
+
+
+def validation_report(*, actor: Actor | None, region: str, year: int | None = None) -> dict[str, Any]:
+    """The report for the rating cycle of ``year`` (default: the latest with ratings) under ``region``.
+
+    A cycle is a township's; a region above townships takes that year's cycles of all of them.
+    """
+    scope = access_region(actor, region)
+    lo, hi = code_range(significant_prefix(scope.code))
+    years = _years(lo, hi)
     if year is None and years:
         year = years[-1]
     if year is None or year not in years:
@@ -121,7 +132,12 @@ def validation_report(*, actor: Actor | None, region: str, year: int | None = No
         mask = grade_arr == grade
         n = int(mask.sum())
         d = int((bad & mask).sum())
-        by_grade[grade] = {"subjects": n, "defaults": d, "default_rate": round(d / n, 4) if n else None}
+        by_grade[grade] = {
+            "subjects": n,
+            "defaults": d,
+            "default_rate": round(d / n, 4) if n else None,
+            "mean_score": round(float(scores[mask].mean()), 2) if n else None,
+        }
     ks, auc = ks_auc(scores, bad)
     earlier = [y for y in years if y < year]
     previous_psi = None
@@ -139,4 +155,54 @@ def validation_report(*, actor: Actor | None, region: str, year: int | None = No
         "ks": ks,
         "auc": auc,
         "psi": previous_psi,
+        "years": years,
     }
+
+
+# Thresholds of the usual reading (credit scoring practice): PSI < 0.1 stable, < 0.25 some shift;
+# KS ≥ 0.4 strong, ≥ 0.2 usable; AUC ≥ 0.75 good, ≥ 0.6 usable (0.5 is a coin toss).
+MIN_DEFAULTS = 10
+
+
+def readings(report: dict[str, Any]) -> dict[str, str]:
+    """One line of plain Chinese per figure of ``validation_report`` (what the number means)."""
+    out: dict[str, str] = {}
+    ks, auc, psi_value = report.get("ks"), report.get("auc"), report.get("psi")
+    if ks is None:
+        out["ks"] = _("需要同时有违约户和正常户才能计算。")
+    elif ks >= 0.4:
+        out["ks"] = _("区分能力强：违约户与正常户的评分分得很开。")
+    elif ks >= 0.2:
+        out["ks"] = _("区分能力尚可：评分能区分违约户与正常户。")
+    else:
+        out["ks"] = _("区分能力弱：违约户与正常户的评分差别不大，应复核模型。")
+    if auc is None:
+        out["auc"] = _("需要同时有违约户和正常户才能计算。")
+    elif auc >= 0.75:
+        out["auc"] = _("排序能力好：随机抽一户正常户和一户违约户，正常户评分更高的概率较大。")
+    elif auc >= 0.6:
+        out["auc"] = _("排序能力一般：评分高低与是否违约有一定关系。")
+    else:
+        out["auc"] = _("排序能力弱：接近随机（0.5），应复核模型。")
+    if psi_value is None:
+        out["psi"] = _("没有上一轮评定，无法比较评分分布。")
+    elif psi_value < 0.1:
+        out["psi"] = _("稳定：评分分布与上一轮基本一致。")
+    elif psi_value < 0.25:
+        out["psi"] = _("略有变化：评分分布与上一轮有一定差异，需关注。")
+    else:
+        out["psi"] = _("变化显著：评分分布与上一轮差异大，应查明原因并复核模型。")
+    ordered = sorted(
+        (g for g in report.get("by_grade", {}).values() if g["subjects"] and g["mean_score"] is not None),
+        key=lambda g: -g["mean_score"],
+    )
+    rates = [g["default_rate"] for g in ordered]
+    if not report.get("defaults"):
+        out["by_grade"] = _("本轮信用主体尚无违约记录，暂无法检验等级的区分作用。")
+    elif all(a <= b for a, b in zip(rates, rates[1:], strict=False)):
+        out["by_grade"] = _("等级越高违约率越低（或持平）：等级有区分作用。")
+    else:
+        out["by_grade"] = _("出现高等级违约率高于低等级的情况，应复核等级划分。")
+    if report.get("defaults") and report["defaults"] < MIN_DEFAULTS:
+        out["sample"] = _("违约样本较少（%(n)s 户），以上指标仅供参考。") % {"n": report["defaults"]}
+    return out

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,17 +19,22 @@ from creditvillage.accounts.http import AuthedRequest
 from creditvillage.accounts.roles import Action
 from creditvillage.core.errors import DomainError, NotFound
 from creditvillage.core.errors import PermissionDenied as DomainPermissionDenied
-from creditvillage.core.money import yuan_to_fen
+from creditvillage.core.money import fen_to_yuan, yuan_to_fen
 from creditvillage.core.scope import access
-from creditvillage.lending import loans, selectors, services
+from creditvillage.lending import loans, risk, selectors, services, uploads, validation
 from creditvillage.lending.access import household_grant, is_bank_officer, may_recommend, require_lend
 from creditvillage.lending.forms import (
     ApplyForm,
+    CompensateForm,
     ConsentForm,
     DecisionForm,
+    DepositForm,
+    LossShareForm,
     PaperConsentForm,
     RecommendForm,
     RepaymentForm,
+    RepaymentUploadForm,
+    ValidationForm,
 )
 from creditvillage.lending.models import Bank, LoanStatus
 from creditvillage.registry.models import Household
@@ -50,7 +56,13 @@ def home(request: AuthedRequest) -> HttpResponse:
     party = bool(selectors.party_regions(actor=user))
     if not (own or officer or party or user.has_action(Action.VIEW)):
         raise PermissionDenied
-    context: dict[str, Any] = {"is_household": own is not None, "is_officer": officer, "is_party": party}
+    context: dict[str, Any] = {
+        "is_household": own is not None,
+        "is_officer": officer,
+        "is_party": party,
+        "may_funds": _fund_viewer(user),
+        "may_validate": user.is_superuser or user.has_action(Action.VIEW_STATS),
+    }
     if own is not None:
         context["my_lines"] = selectors.own_lines(actor=user)
         context["my_loans"] = list(selectors.loans(actor=user)[:20])
@@ -258,6 +270,7 @@ def loan_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "recommend_form": RecommendForm(),
         "repayment_form": RepaymentForm(initial={"paid_on": timezone.localdate()}),
         "self_check": loan.decided_by_id == user.pk,
+        "risk_fund": selectors.fund_for_loan(user, loan) if loan.status == LoanStatus.DEFAULTED else None,
     }
     return render(request, "lending/loan_detail.html", context)
 
@@ -336,3 +349,264 @@ def _act(request: AuthedRequest, loan: Any, action: str) -> None:
             messages.success(request, _("还款已登记。"))
     else:
         raise NotFound()
+
+
+# ------------------------------------------------------------------------------------------------
+# Risk sharing: the county risk compensation fund (风险补偿金), compensation, the 4321 split
+# ------------------------------------------------------------------------------------------------
+
+LEDGER_PAGE = 20
+
+
+def _fund_viewer(user: Any) -> bool:
+    return bool(user.is_superuser) or any(
+        g.role in selectors.FUND_ROLES and g.household_id is None and g.merchant_id is None
+        for g in user.grants_for(Action.VIEW_STATS)
+    )
+
+
+def _require_fund_viewer(user: Any) -> None:
+    """403 for someone who may see no fund at all (no role that sees one)."""
+    if not _fund_viewer(user):
+        raise PermissionDenied
+
+
+@login_required
+def funds(request: AuthedRequest) -> HttpResponse:
+    """The risk compensation funds the user may see (usually one: the county's)."""
+    _require_fund_viewer(request.user)
+    rows = list(selectors.funds(actor=request.user))
+    return render(request, "lending/funds.html", {"funds": rows})
+
+
+@login_required
+def fund_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A fund: balance, compensation ratio, per-loan cap, the ledger (who, when, why), 20 a page."""
+    try:
+        fund = selectors.access_fund(request.user, pk)
+    except DomainError as exc:
+        raise _domain(exc) from exc
+    page = Paginator(selectors.fund_ledger(actor=request.user, fund=fund), LEDGER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "fund": fund,
+        "page": page,
+        "ledger_ok": risk.fund_ledger_ok(fund),
+        "may_admin": risk.may_administer(request.user, fund),
+        "bank_view": is_bank_officer(request.user) and not request.user.is_superuser,
+        "form": DepositForm(),
+        "shares": list(selectors.loss_shares(actor=request.user)[:10]),
+    }
+    return render(request, "lending/fund_detail.html", context)
+
+
+@login_required
+def fund_deposit(request: AuthedRequest, pk: int) -> HttpResponse:
+    """注资: the county's administrators put money into the fund (a ledger row, audited)."""
+    try:
+        fund = selectors.access_fund(request.user, pk)
+    except DomainError as exc:
+        raise _domain(exc) from exc
+    if not risk.may_administer(request.user, fund):
+        raise PermissionDenied
+    form = DepositForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            risk.fund_deposit(
+                actor=request.user,
+                fund=fund,
+                amount_fen=yuan_to_fen(form.cleaned_data["amount"]),
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("注资已入账。"))
+            return redirect("lending:fund", fund.pk)
+    return render(request, "lending/fund_deposit.html", {"fund": fund, "form": form})
+
+
+@login_required
+def compensate(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A defaulted loan's risk sharing: the fund's compensation (computed, then paid once by the
+    county's administrators) and the 4321 split of the loss (recorded by the bank or the county)."""
+    try:
+        loan = selectors.access_loan(request.user, pk)
+    except DomainError as exc:
+        raise _domain(exc) from exc
+    fund = selectors.fund_for_loan(request.user, loan)
+    if fund is None:
+        raise Http404
+    user = request.user
+    if request.method == "POST":
+        try:
+            _risk_act(request, fund, loan)
+        except NotFound as exc:
+            raise Http404 from exc
+        except DomainPermissionDenied as exc:
+            raise PermissionDenied from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("lending:compensate", loan.pk)
+    selectors.log_bank_read(actor=user, household=loan.household, what="compensation", channel="web")
+    share = selectors.loan_loss_share(loan)
+    loss = loan.principal_outstanding_fen
+    split = risk.split_4321(loss)
+    if share is not None:
+        split = {
+            "guarantor": share.guarantor_fen,
+            "reguarantor": share.reguarantor_fen,
+            "bank": share.bank_fen,
+            "government": share.government_fen,
+        }
+    payout = selectors.loan_payout(loan)
+    compensable = risk.compensable(fund, loan)
+    may_share = (
+        loan.guaranteed and compensable and share is None and (_may_lend(user, loan) or _may_configure(user, loan))
+    )
+    context = {
+        "loan": loan,
+        "fund": fund,
+        "due_fen": risk.compensation_due(fund, loan),
+        "compensable": compensable,
+        "payout": payout,
+        "share": share,
+        "loss_fen": share.loss_fen if share else loss,
+        "split": [
+            (_("担保机构"), 40, split["guarantor"]),
+            (_("省再担保机构"), 30, split["reguarantor"]),
+            (_("银行"), 20, split["bank"]),
+            (_("地方政府"), 10, split["government"]),
+        ],
+        "may_compensate": compensable and payout is None and risk.may_administer(user, fund),
+        "may_share": may_share,
+        "form": CompensateForm(),
+        "share_form": LossShareForm(),
+    }
+    return render(request, "lending/compensate.html", context)
+
+
+def _may_configure(user: Any, loan: Any) -> bool:
+    from creditvillage.core.scope import can
+
+    return bool(user.is_superuser or can(user, Action.CONFIGURE, loan))
+
+
+def _risk_act(request: AuthedRequest, fund: Any, loan: Any) -> None:
+    op = request.POST.get("op", "")
+    if op == "compensate":
+        form = CompensateForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        movement = risk.fund_compensate(actor=request.user, fund=fund, loan=loan, reason=reason)
+        messages.success(request, _("已代偿 %(amount)s 元。") % {"amount": fen_to_yuan(-movement.amount_fen)})
+    elif op == "share":
+        share_form = LossShareForm(request.POST)
+        if not share_form.is_valid():
+            messages.error(request, _("请检查损失金额。"))
+            return
+        amount = share_form.cleaned_data.get("loss")
+        risk.loss_share_record(actor=request.user, loan=loan, loss_fen=yuan_to_fen(amount) if amount else None)
+        messages.success(request, _("4321分险已登记。"))
+    else:
+        raise NotFound()
+
+
+@login_required
+def loss_shares(request: AuthedRequest) -> HttpResponse:
+    """The recorded 4321 splits the user may see."""
+    if not (request.user.is_superuser or request.user.has_action(Action.VIEW_STATS)):
+        raise PermissionDenied
+    page = Paginator(selectors.loss_shares(actor=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "lending/loss_shares.html", {"page": page})
+
+
+# ------------------------------------------------------------------------------------------------
+# Model validation report, the bank's pre-approved list, the repayment upload
+# ------------------------------------------------------------------------------------------------
+
+
+@login_required
+def validation_page(request: AuthedRequest) -> HttpResponse:
+    """Default rate by grade, KS, AUC, PSI for a region and cycle, with what each means."""
+    from creditvillage.regions.selectors import region_choices
+
+    user = request.user
+    if not (user.is_superuser or user.has_action(Action.VIEW_STATS)):
+        raise PermissionDenied
+    code = request.GET.get("region", "").strip()[:12]
+    regions = region_choices(user, selected=code)
+    form = ValidationForm(request.GET or None, regions=regions)
+    if not code and regions:
+        form = ValidationForm(initial={"region": regions[0].code}, regions=regions)
+    context: dict[str, Any] = {"form": form, "report": None, "years": []}
+    if code:
+        try:
+            context["years"] = validation.cycle_years(actor=user, region=code)
+        except DomainError as exc:
+            raise _domain(exc) from exc
+        year = request.GET.get("year", "").strip()
+        year_value = int(year) if year.isdigit() and len(year) == 4 else None
+        try:
+            report = validation.validation_report(actor=user, region=code, year=year_value)
+        except NotFound:
+            context["no_cycle"] = True
+        else:
+            context["report"] = report
+            context["readings"] = validation.readings(report)
+            rows = sorted(
+                ({"grade": g, **v, "rate_pct": _pct(v["default_rate"])} for g, v in report["by_grade"].items()),
+                key=lambda r: -(r["mean_score"] or 0),
+            )
+            context["rows"] = rows
+            context["default_rate_pct"] = _pct(report["default_rate"])
+            context["chart"] = {
+                "labels": [r["grade"] for r in rows],
+                "rates": [round((r["default_rate"] or 0) * 100, 2) for r in rows],
+                "subjects": [r["subjects"] for r in rows],
+                "defaults": [r["defaults"] for r in rows],
+            }
+    return render(request, "lending/validation.html", context)
+
+
+def _pct(rate: float | None) -> str:
+    return "" if rate is None else f"{rate * 100:.2f}%"
+
+
+@login_required
+def pre_approved(request: AuthedRequest) -> HttpResponse:
+    """The bank's consented pre-approved list (预授信名单), 50 a page; every shown household is logged."""
+    region = request.GET.get("region", "").strip()[:12] or None
+    try:
+        queryset = selectors.pre_approved(actor=request.user, region=region)
+    except DomainError as exc:
+        raise _domain(exc) from exc
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
+    for line in page:
+        if line.household_id:
+            selectors.log_bank_read(
+                actor=request.user,
+                household=Household(pk=line.household_id, region_id=line.region_code),
+                what="pre-approved",
+                channel="web",
+            )
+    context = {"page": page, "querystring": f"region={region}" if region else ""}
+    return render(request, "lending/pre_approved.html", context)
+
+
+@login_required
+def repayments_upload(request: AuthedRequest) -> HttpResponse:
+    """A bank uploads repayment outcomes (xlsx): each row applied once (by the bank's 流水号)."""
+    if not is_bank_officer(request.user) and not request.user.is_superuser:
+        raise PermissionDenied
+    form = RepaymentUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            rows = uploads.read_xlsx(form.cleaned_data["file"])
+            result = uploads.apply_repayments(actor=request.user, rows=rows, source="xlsx")
+        except DomainPermissionDenied as exc:
+            raise PermissionDenied from exc
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+    return render(request, "lending/repayments_upload.html", {"form": form, "result": result})

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Q, Sum
 
 from creditvillage.accounts.roles import Action
 from creditvillage.core.scope import Actor, code_range, significant_prefix
 from creditvillage.lending import selectors as lending_selectors
+from creditvillage.lending.models import CreditLine, LineStatus, Loan, LoanStatus
 from creditvillage.regions.models import Region
 from creditvillage.regions.selectors import access_region, region_children, root_regions
 from creditvillage.registry.choices import ArchiveStatus
@@ -87,6 +88,49 @@ def children_overview(*, actor: Actor | None, regions: list[Any]) -> dict[str, d
     return out
 
 
+def children_lending(*, actor: Actor | None, regions: list[Any]) -> dict[str, dict[str, int]]:
+    """Credit granted and used, loans outstanding and NPL (fen) per child region, in two grouped queries.
+
+    The same rules as ``lending.selectors.lending_figures`` (live lines; running loans; NPL = defaulted
+    or more than 90 days overdue), counted over what the actor's ``view_stats`` reaches.
+    """
+    if not regions:
+        return {}
+    depth = len(significant_prefix(regions[0].code))
+    lo = min(code_range(significant_prefix(r.code))[0] for r in regions)
+    hi = max(code_range(significant_prefix(r.code))[1] for r in regions)
+    keys = ("granted_fen", "used_fen", "outstanding_fen", "npl_fen")
+    out: dict[str, dict[str, int]] = {r.code: dict.fromkeys(keys, 0) for r in regions}
+    lines = (
+        CreditLine.objects.visible_to(actor, Action.VIEW_STATS)
+        .filter(region_code__gte=lo, region_code__lte=hi)
+        .exclude(status=LineStatus.CLOSED)
+        .order_by()
+        .values("region_code")
+        .annotate(granted=Sum("limit_fen"), used=Sum("used_fen"))
+    )
+    running = (LoanStatus.DISBURSED, LoanStatus.OVERDUE, LoanStatus.DEFAULTED)
+    loans = (
+        Loan.objects.visible_to(actor, Action.VIEW_STATS)
+        .filter(region_code__gte=lo, region_code__lte=hi, status__in=running)
+        .order_by()
+        .values("region_code")
+        .annotate(
+            outstanding=Sum("principal_outstanding_fen"),
+            npl=Sum("principal_outstanding_fen", filter=Q(status=LoanStatus.DEFAULTED) | Q(overdue_days__gt=90)),
+        )
+    )
+    for row in lines:
+        if (code := row["region_code"][:depth].ljust(12, "0")) in out:
+            out[code]["granted_fen"] += row["granted"] or 0
+            out[code]["used_fen"] += row["used"] or 0
+    for row in loans:
+        if (code := row["region_code"][:depth].ljust(12, "0")) in out:
+            out[code]["outstanding_fen"] += row["outstanding"] or 0
+            out[code]["npl_fen"] += row["npl"] or 0
+    return out
+
+
 def villages_awaiting_verification(*, actor: Actor | None, limit: int = 10) -> list[dict[str, Any]]:
     """Villages with archives waiting for township verification (乡校核): status archived, most first.
 
@@ -115,7 +159,10 @@ def region_overview(*, actor: Actor | None, region: Region | None, stats: dict[s
         # No home region (a superuser holds no role): start from the top of the tree.
         children = region_children(actor, region) if region is not None else root_regions(actor)
     child_stats = children_overview(actor=actor, regions=children)
-    coverage: list[dict[str, Any]] = [{"region": child, **child_stats[child.code]} for child in children]
+    lending = children_lending(actor=actor, regions=children) if stats and stats["credit_granted_yuan"] else {}
+    coverage: list[dict[str, Any]] = [
+        {"region": child, **child_stats[child.code], "lending": lending.get(child.code)} for child in children
+    ]
     charts: dict[str, Any] = {}
     if stats and stats["grade_distribution"]:
         charts["grades"] = {"kind": "grades", "data": [[grade, n] for grade, n in stats["grade_distribution"].items()]}
@@ -125,6 +172,16 @@ def region_overview(*, actor: Actor | None, region: Region | None, stats: dict[s
             "data": [
                 [row["region"].name, round(row["archived"] * 100 / row["households"]) if row["households"] else 0]
                 for row in coverage
+            ],
+        }
+    if lending and any(row["granted_fen"] for row in lending.values()):
+        # 万元 with two decimals, as numbers for the chart (the table beside it has the exact yuan).
+        charts["credit"] = {
+            "kind": "credit",
+            "data": [
+                [row["region"].name, row["lending"]["granted_fen"] / 1_000_000, row["lending"]["used_fen"] / 1_000_000]
+                for row in coverage
+                if row["lending"]
             ],
         }
     return {"region": region, "stats": stats, "coverage": coverage, "charts": charts}

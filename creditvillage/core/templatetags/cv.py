@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django import template
@@ -39,6 +40,30 @@ def get_item(mapping: dict[str, Any] | None, key: str) -> Any:
 @register.filter
 def yuan(fen: int | None) -> str:
     return format_yuan(fen)
+
+
+@register.filter
+def wan(yuan_amount: int | None) -> str:
+    """Whole yuan → 万元 with two decimals and thousands separators: ``12345600`` → ``"1,234.56"``."""
+    if yuan_amount is None:
+        return "—"
+    return f"{Decimal(yuan_amount) / 10_000:,.2f}"
+
+
+@register.filter
+def fen_wan(fen: int | None) -> str:
+    """Fen → 万元 with two decimals: ``123456789`` → ``"123.46"`` (the unit is in the column head)."""
+    if fen is None:
+        return "—"
+    return f"{Decimal(fen) / 1_000_000:,.2f}"
+
+
+@register.filter
+def ratio_percent(ratio: str | Decimal | None) -> str:
+    """A ratio as a decimal string (``"0.0123"``, the API's form) → a percent with two decimals (``"1.23"``)."""
+    if ratio in (None, ""):
+        return "—"
+    return f"{Decimal(str(ratio)) * 100:.2f}"
 
 
 @register.filter

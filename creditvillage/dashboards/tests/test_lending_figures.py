@@ -32,3 +32,49 @@ def test_lending_figures_in_the_overview(world: World, product: Any) -> None:  #
     Loan.objects.filter(pk=loan.pk).update(status="closed", principal_outstanding_fen=0)
     after = stats_overview(actor=world.users["township_operator"])
     assert (after["loans_outstanding_yuan"], after["npl_yuan"], after["npl_ratio"]) == (0, 0, None)
+
+
+def test_home_and_region_pages_show_credit_by_region(world: World, product: Any, client: Any) -> None:  # noqa: F811
+    from creditvillage.dashboards.selectors import children_lending
+    from creditvillage.regions.models import Region
+
+    loan = _disbursed(world, product, dt.date(2026, 1, 10))
+    loans.loan_default(loan=loan, overdue_days=120, on=dt.date(2026, 6, 1))
+    operator = world.users["township_operator"]
+    villages = list(Region.objects.filter(parent_id="341502204000").order_by("code"))
+    per_village = children_lending(actor=operator, regions=villages)
+    zhouan = per_village["341502204201"]
+    assert zhouan == {
+        "granted_fen": 50_000_000,
+        "used_fen": 5_000_000,
+        "outstanding_fen": 5_000_000,
+        "npl_fen": 5_000_000,
+    }
+    assert sum(v["granted_fen"] for v in per_village.values()) == 50_000_000  # nothing counted twice
+    assert children_lending(actor=world.users["other_township_operator"], regions=villages)["341502204201"] == {
+        "granted_fen": 0,
+        "used_fen": 0,
+        "outstanding_fen": 0,
+        "npl_fen": 0,
+    }
+
+    client.force_login(operator)
+    home = client.get("/").content.decode()
+    assert 'data-testid="lending-stats"' in home
+    assert "<strong>50.00</strong><span>授信额度（万元）" in home  # 500,000 yuan = 50 万元
+    assert "<strong>100.00%</strong><span>不良率" in home
+    assert '"kind": "credit"' in home
+    page = client.get("/regions/341502204000/").content.decode()
+    assert "贷款余额（万元）" in page
+    assert "不良 5.00" in page  # 周庵村's row: 50,000 yuan NPL
+
+
+def test_money_filters_never_touch_floats() -> None:
+    from creditvillage.core.templatetags.cv import fen_wan, ratio_percent, wan
+
+    assert wan(12_345_600) == "1,234.56"
+    assert wan(None) == "—"
+    assert fen_wan(123_456_789) == "123.46"
+    assert fen_wan(1) == "0.00"
+    assert ratio_percent("0.0123") == "1.23"
+    assert ratio_percent(None) == "—"

@@ -1,6 +1,6 @@
 /* Charts for the home and region pages, drawn with the vendored Apache ECharts.
    Each <div data-chart="ID"> names a <script type="application/json" id="ID"> written by Django's
-   json_script: {"kind": "grades" | "coverage", "data": [[label, value], ...]}; data-series names the series.
+   json_script: {"kind": "grades" | "coverage" | "credit", "data": [[label, value(, value2)], ...]}; data-series names the series.
    The same numbers are on the page as text, so a phone that cannot run the chart loses nothing. */
 (function () {
   "use strict";
@@ -46,12 +46,34 @@
     };
   }
 
+  function credit(spec, el) {
+    var rows = spec.data.slice().reverse();
+    var names = (spec.series || "|").split("|");
+    el.style.height = Math.max(200, rows.length * 44 + 70) + "px";
+    return {
+      textStyle: { fontFamily: FONT },
+      legend: { top: 0, data: names },
+      grid: { left: 8, right: 56, top: 30, bottom: 8, containLabel: true },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return v.toFixed(2); } },
+      xAxis: { type: "value", splitLine: { lineStyle: { color: "#eceff3" } } },
+      yAxis: { type: "category", data: rows.map(function (d) { return d[0]; }), axisTick: { show: false } },
+      series: [
+        { name: names[0], type: "bar", barMaxWidth: 14, itemStyle: { color: "#c8102e", borderRadius: [0, 4, 4, 0] },
+          label: { show: true, position: "right", formatter: function (p) { return p.value.toFixed(0); } },
+          data: rows.map(function (d) { return d[1]; }) },
+        { name: names[1], type: "bar", barMaxWidth: 14, itemStyle: { color: "#f28b94", borderRadius: [0, 4, 4, 0] },
+          label: { show: true, position: "right", formatter: function (p) { return p.value.toFixed(0); } },
+          data: rows.map(function (d) { return d[2]; }) }
+      ]
+    };
+  }
+
   function draw(el) {
     var source = document.getElementById(el.getAttribute("data-chart"));
     if (!source || !window.echarts) { return; }
     var spec = JSON.parse(source.textContent);
     spec.series = el.getAttribute("data-series") || "";
-    var option = spec.kind === "grades" ? grades(spec) : coverage(spec, el);
+    var option = spec.kind === "grades" ? grades(spec) : spec.kind === "credit" ? credit(spec, el) : coverage(spec, el);
     var chart = window.echarts.init(el, null, { renderer: "svg" });
     chart.setOption(option);
     el.setAttribute("data-chart-ready", "1");

@@ -142,8 +142,16 @@ class Rating(ScopedModel):
     ``household_id`` is set for household subjects so that a household's own grant sees its rating.
     """
 
+    # No database foreign-key constraints on run, cycle and supersedes (ADR 0037): a deferred RI check per
+    # row doubled the batch's COPY; the writers set them from rows they hold in the same transaction.
     run = models.ForeignKey(
-        RatingRun, verbose_name=_("评定批次"), null=True, blank=True, on_delete=models.CASCADE, related_name="ratings"
+        RatingRun,
+        verbose_name=_("评定批次"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="ratings",
+        db_constraint=False,
     )
     cycle = models.ForeignKey(
         RatingCycle,
@@ -152,6 +160,7 @@ class Rating(ScopedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="ratings",
+        db_constraint=False,
     )
     subject_type = models.CharField(_("主体类型"), max_length=12, choices=SubjectType.choices)
     subject_id = models.BigIntegerField(_("主体编号"))
@@ -166,7 +175,14 @@ class Rating(ScopedModel):
     status = models.CharField(_("状态"), max_length=16, choices=RatingStatus.choices, default=RatingStatus.PRELIMINARY)
     version = models.PositiveSmallIntegerField(_("版本"), default=1)
     supersedes = models.ForeignKey(
-        "self", verbose_name=_("替代"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        verbose_name=_("替代"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,  # a partial index below: batch rows (null) are not indexed
     )
     reason = models.CharField(_("变更原因"), max_length=500, blank=True)
     snapshot_id = models.BigIntegerField(_("档案快照"), null=True, blank=True)
@@ -182,6 +198,9 @@ class Rating(ScopedModel):
         indexes = [
             models.Index(fields=["region_code", "status"]),
             models.Index(fields=["subject_type", "subject_id", "status"]),
+            models.Index(
+                fields=["supersedes"], condition=Q(supersedes__isnull=False), name="rating_supersedes_set"
+            ),
         ]
 
     def __str__(self) -> str:

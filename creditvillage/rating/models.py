@@ -198,9 +198,7 @@ class Rating(ScopedModel):
         indexes = [
             models.Index(fields=["region_code", "status"]),
             models.Index(fields=["subject_type", "subject_id", "status"]),
-            models.Index(
-                fields=["supersedes"], condition=Q(supersedes__isnull=False), name="rating_supersedes_set"
-            ),
+            models.Index(fields=["supersedes"], condition=Q(supersedes__isnull=False), name="rating_supersedes_set"),
         ]
 
     def __str__(self) -> str:

@@ -5,29 +5,55 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('rating', '0003_adjust_and_village_rating'),
+        ("rating", "0003_adjust_and_village_rating"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='rating',
-            name='cycle',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ratings', to='rating.ratingcycle', verbose_name='评定周期'),
+            model_name="rating",
+            name="cycle",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="ratings",
+                to="rating.ratingcycle",
+                verbose_name="评定周期",
+            ),
         ),
         migrations.AlterField(
-            model_name='rating',
-            name='run',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='ratings', to='rating.ratingrun', verbose_name='评定批次'),
+            model_name="rating",
+            name="run",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="ratings",
+                to="rating.ratingrun",
+                verbose_name="评定批次",
+            ),
         ),
         migrations.AlterField(
-            model_name='rating',
-            name='supersedes',
-            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='rating.rating', verbose_name='替代'),
+            model_name="rating",
+            name="supersedes",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="rating.rating",
+                verbose_name="替代",
+            ),
         ),
         migrations.AddIndex(
-            model_name='rating',
-            index=models.Index(condition=models.Q(('supersedes__isnull', False)), fields=['supersedes'], name='rating_supersedes_set'),
+            model_name="rating",
+            index=models.Index(
+                condition=models.Q(("supersedes__isnull", False)), fields=["supersedes"], name="rating_supersedes_set"
+            ),
         ),
     ]

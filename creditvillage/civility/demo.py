@@ -269,7 +269,9 @@ def build(ctx: DemoContext) -> None:
     HouseholdResult.objects.bulk_create(results, batch_size=2000)
     GroupMember.objects.bulk_update(flagged_members, ["mean_deviation", "compared_households", "flagged"])
     closed_at = dt.datetime(YEAR, 6, 30, 17, 0, tzinfo=CHINA)
-    CivilityRound.objects.filter(pk__in=[r.pk for r in rounds]).update(status=RoundStatus.CLOSED, closed_at=closed_at)
+    CivilityRound.objects.filter(pk__in=[r.pk for r in rounds]).update(
+        status=RoundStatus.CLOSED, closed_at=closed_at, closings=1
+    )
     CivilityRound.objects.filter(pk__in=[r.pk for r in rounds if r.region_id.startswith("341502204")]).update(
         closed_by=township_operator
     )

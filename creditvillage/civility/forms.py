@@ -68,6 +68,15 @@ class CloseForm(forms.Form):
     reason = REASON
 
 
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("重新开启原因"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("例如：审议发现评分依据有误，需更正后重新结束"),
+    )
+
+
 class ScoreForm(forms.Form):
     """The ticked items arrive as ``item`` values, counts as ``count-<id>``, bases as ``basis-<id>``."""
 

@@ -222,6 +222,9 @@ class CivilityRound(ScopedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
+    # How many times the round has closed: 1 after the first close, +1 after each reopen and
+    # close. The current results are the ones of the last closing; earlier ones are history.
+    closings = models.PositiveSmallIntegerField(_("结束次数"), default=0)
 
     objects = ScopedManager()
 
@@ -395,7 +398,10 @@ class ProcedureStep(ScopedModel):
 
 
 class HouseholdResult(ScopedModel):
-    """A household's civility result, frozen when its round closes (what scoring reads)."""
+    """A household's civility result, frozen when its round closes (what scoring reads).
+
+    ``closing`` numbers the close that froze it: a reopened round keeps the results of its earlier
+    closings as history; the current ones are those with ``closing == round.closings``."""
 
     round = models.ForeignKey(CivilityRound, on_delete=models.CASCADE, related_name="results")
     household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
@@ -403,6 +409,7 @@ class HouseholdResult(ScopedModel):
     evaluators = models.PositiveSmallIntegerField(_("评议人数"))
     vetoed = models.BooleanField(_("一票否决"), default=False)
     veto_basis = models.TextField(_("否决依据"), blank=True)
+    closing = models.PositiveSmallIntegerField(_("第几次结束"), default=1)
 
     scope_region_field = "household__region_id"
     scope_household_field = "household_id"
@@ -412,7 +419,7 @@ class HouseholdResult(ScopedModel):
         verbose_name = _("评议结果")
         verbose_name_plural = _("评议结果")
         constraints = [
-            models.UniqueConstraint(fields=["round", "household"], name="civility_result_once"),
+            models.UniqueConstraint(fields=["round", "closing", "household"], name="civility_result_once_per_closing"),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from creditvillage.accounts.roles import Action
 from creditvillage.civility.models import (
@@ -29,9 +29,16 @@ from creditvillage.regions.selectors import access_region
 from creditvillage.registry.models import Household
 
 
+def current_results() -> QuerySet[HouseholdResult]:
+    """Results of each round's last closing (a reopened round's earlier closings are history)."""
+    return HouseholdResult.objects.filter(closing=F("round__closings"))
+
+
 def _latest_closed_rounds(region_prefix: str, year: int | None) -> list[int]:
+    """Per village, the latest round that has closed at least once. A round reopened for
+    correction keeps feeding its last frozen results until it closes again (ADR 0039)."""
     lo, hi = code_range(region_prefix)
-    rounds = CivilityRound.objects.filter(status=RoundStatus.CLOSED, region_id__gte=lo, region_id__lte=hi)
+    rounds = CivilityRound.objects.filter(closings__gte=1, region_id__gte=lo, region_id__lte=hi)
     if year is not None:
         rounds = rounds.filter(year=year)
     latest: dict[str, int] = {}
@@ -43,14 +50,14 @@ def _latest_closed_rounds(region_prefix: str, year: int | None) -> list[int]:
 def household_civility_scores(region_prefix: str, year: int | None = None) -> dict[int, Decimal]:
     """The civility score (trimmed mean of the evaluators) per household under ``region_prefix``.
 
-    From each village's latest *closed* round (of ``year`` when given). Households without a closed
-    round are absent. The scoring engine reads this as the ``civility_score`` indicator; scope was
-    checked by the caller that started the rating run.
+    From each village's latest round that has closed (of ``year`` when given), its last closing.
+    Households without a closed round are absent. The scoring engine reads this as the
+    ``civility_score`` indicator; scope was checked by the caller that started the rating run.
     """
     rounds = _latest_closed_rounds(region_prefix, year)
     if not rounds:
         return {}
-    return dict(HouseholdResult.objects.filter(round_id__in=rounds).values_list("household_id", "score"))
+    return dict(current_results().filter(round_id__in=rounds).values_list("household_id", "score"))
 
 
 def household_civility_vetoes(region_prefix: str, year: int | None = None) -> dict[int, str]:
@@ -58,9 +65,7 @@ def household_civility_vetoes(region_prefix: str, year: int | None = None) -> di
     rounds = _latest_closed_rounds(region_prefix, year)
     if not rounds:
         return {}
-    return dict(
-        HouseholdResult.objects.filter(round_id__in=rounds, vetoed=True).values_list("household_id", "veto_basis")
-    )
+    return dict(current_results().filter(round_id__in=rounds, vetoed=True).values_list("household_id", "veto_basis"))
 
 
 # --- Schemes (programme-wide reference data) ------------------------------------------------------------------
@@ -208,9 +213,22 @@ def round_detail(actor: Actor, round_: CivilityRound) -> dict[str, Any]:
                 m, done[m.pk], max(0, len(households) - recused - done[m.pk]), recused, mean, compared, flagged
             )
         )
-    results = outcome.results if outcome is not None else list(round_.results.order_by("household_id"))
+    results = (
+        outcome.results
+        if outcome is not None
+        else list(round_.results.filter(closing=round_.closings).order_by("household_id"))
+    )
     names = dict(Household.objects.filter(pk__in=[r.household_id for r in results]).values_list("pk", "head_name"))
     steps = {s.kind: s for s in round_.steps.all()}
+    # Frozen results of earlier closings (a reopened round): history, newest first.
+    history_rows = list(
+        round_.results.exclude(closing=round_.closings if not round_.is_open else -1)
+        .select_related("household")
+        .order_by("-closing", "household__number")
+    )
+    history: dict[int, list[HouseholdResult]] = {}
+    for r in history_rows:
+        history.setdefault(r.closing, []).append(r)
     return {
         "round": round_,
         "groups": {kind: [m for m in members if m.group == kind] for kind in GroupKind.values},
@@ -222,6 +240,7 @@ def round_detail(actor: Actor, round_: CivilityRound) -> dict[str, Any]:
         "scored": len(results),
         "results": [{"result": r, "head_name": names.get(r.household_id, "")} for r in results],
         "vetoed": [r for r in results if r.vetoed],
+        "history": sorted(history.items(), reverse=True),
     }
 
 
@@ -252,7 +271,7 @@ def round_results(actor: Actor, round_: CivilityRound) -> list[dict[str, Any]]:
     """The frozen results of a closed round (empty while open), as the API gives them."""
     results = (
         HouseholdResult.objects.visible_to(actor, Action.VIEW)
-        .filter(round=round_)
+        .filter(round=round_, closing=round_.closings)
         .select_related("household")
         .order_by("household__number")
     )
@@ -336,3 +355,114 @@ def household_for_change(actor: Actor, round_: CivilityRound, household_id: Any)
         )
     except (Household.DoesNotExist, ValueError, TypeError) as exc:
         raise NotFound() from exc
+
+
+# --- Evidence photos --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class EvidenceAccess:
+    round: CivilityRound
+    household: Household
+    # Reviewers (township, deliberation and supervision groups) see who scored what; the
+    # household sees its evidence without the evaluators' names or scores.
+    reviewer: bool
+
+
+def evidence_reviewer(actor: Actor, round_: CivilityRound) -> bool:
+    """Whether the actor reviews the round's evidence: ``decide`` over the village (the township,
+    administrators), or a place in the round's deliberation or supervision group while their
+    grants still cover the village (``view``)."""
+    from creditvillage.core.scope import can
+
+    if can(actor, Action.DECIDE, round_):
+        return True
+    user_id = getattr(actor, "pk", None)
+    if not user_id:
+        return False
+    in_group = GroupMember.objects.filter(
+        round=round_, user_id=user_id, group__in=[GroupKind.DELIBERATION, GroupKind.SUPERVISION]
+    ).exists()
+    return in_group and can(actor, Action.VIEW, round_)
+
+
+def _own_household(actor: Actor, household: Household) -> bool:
+    """The household's own login (``apply`` is granted only to a household over itself)."""
+    from creditvillage.core.scope import can
+
+    return can(actor, Action.APPLY, household)
+
+
+def access_evidence(actor: Actor, round_pk: Any, household_pk: Any) -> EvidenceAccess:
+    """The evidence of one household in one round, for a reviewer or the household itself; any
+    other caller, an unknown round or a household outside the round's village: NotFound."""
+    try:
+        round_ = CivilityRound.objects.select_related("region").get(pk=int(round_pk))
+        household = Household.objects.get(pk=int(household_pk), region_id=round_.region_id)
+    except (CivilityRound.DoesNotExist, Household.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+    if evidence_reviewer(actor, round_):
+        return EvidenceAccess(round_, household, reviewer=True)
+    if _own_household(actor, household):
+        return EvidenceAccess(round_, household, reviewer=False)
+    raise NotFound()
+
+
+def evidence_items(access_: EvidenceAccess) -> list[Evaluation]:
+    """The household's evaluations in the round that carry a photo, in submission order."""
+    return list(
+        Evaluation.objects.filter(round=access_.round, household=access_.household)
+        .exclude(photo="")
+        .select_related("member")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def evidence_photo(actor: Actor, round_pk: Any, evaluation_pk: Any) -> Evaluation:
+    """One evaluation's photo, checked like its household's evidence page (else NotFound)."""
+    try:
+        evaluation = Evaluation.objects.get(pk=int(evaluation_pk), round_id=int(round_pk))
+    except (Evaluation.DoesNotExist, ValueError, TypeError) as exc:
+        raise NotFound() from exc
+    access_evidence(actor, evaluation.round_id, evaluation.household_id)
+    if not evaluation.photo:
+        raise NotFound()
+    return evaluation
+
+
+def evidence_counts(round_: CivilityRound) -> dict[int, int]:
+    """Photos per household in the round (for the round page's links)."""
+    return dict(
+        Evaluation.objects.filter(round=round_)
+        .exclude(photo="")
+        .values("household_id")
+        .annotate(n=Count("pk"))
+        .values_list("household_id", "n")
+    )
+
+
+def own_household_evidence(actor: Actor) -> list[dict[str, Any]]:
+    """For a household login: the rounds with evidence photos about its own household."""
+    from creditvillage.accounts.models import RoleAssignment
+    from creditvillage.accounts.roles import Role
+
+    user_id = getattr(actor, "pk", None)
+    if not user_id:
+        return []
+    household_ids = list(
+        RoleAssignment.objects.filter(
+            user_id=user_id, role=Role.HOUSEHOLD, is_active=True, household_id__isnull=False
+        ).values_list("household_id", flat=True)
+    )
+    households = [h for h in Household.objects.filter(pk__in=household_ids) if _own_household(actor, h)]
+    rows = (
+        Evaluation.objects.filter(household__in=households)
+        .exclude(photo="")
+        .values("round_id", "round__year", "household_id")
+        .annotate(n=Count("pk"))
+        .order_by("-round__year", "household_id")
+    )
+    return [
+        {"round_id": r["round_id"], "year": r["round__year"], "household_id": r["household_id"], "photos": r["n"]}
+        for r in rows
+    ]

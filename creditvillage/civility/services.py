@@ -852,9 +852,28 @@ def round_outcome(round_: CivilityRound) -> RoundOutcome:
     return RoundOutcome(results, devs)
 
 
+class RoundOpen(DomainError):
+    status = 409
+
+    def __init__(self) -> None:
+        super().__init__("round_open", _("本轮评议尚未结束"), {})
+
+
+def _refresh_indicators(round_: CivilityRound) -> int:
+    """Recompute the scoring indicator rows of the round's village's households (civility score
+    and veto included), so a rating run after the close reads the new results without waiting
+    for the archives to change (``scoring.indicators.indicators_stale`` does not look at civility).
+    One village: a few hundred rows, in the caller's transaction."""
+    from creditvillage.scoring.indicators import refresh_households
+
+    return refresh_households(round_.region_id)
+
+
 @transaction.atomic
 def round_close(*, actor: Actor, round: CivilityRound, reason: str) -> CivilityRound:
-    """Close a round: every procedure step recorded; freezes results and evaluator deviations."""
+    """Close a round: every procedure step recorded; freezes results and evaluator deviations and
+    refreshes the village's scoring indicators. A reopened round closes again the same way: its
+    new results are numbered by the new closing, the earlier ones stay as history."""
     reason = _reason(reason)
     round_ = _manageable_round(actor, round)
     if not round_.is_open:
@@ -865,6 +884,10 @@ def round_close(*, actor: Actor, round: CivilityRound, reason: str) -> CivilityR
     outcome = round_outcome(round_)
     if not outcome.results:
         raise ValidationFailed(_("还没有任何评议记录"), {"field": "evaluations"})
+    before_closings = round_.closings
+    round_.closings = before_closings + 1
+    for result in outcome.results:
+        result.closing = round_.closings
     HouseholdResult.objects.bulk_create(outcome.results)
     members = list(GroupMember.objects.filter(round=round_, group=GroupKind.EVALUATION))
     for m in members:
@@ -876,18 +899,76 @@ def round_close(*, actor: Actor, round: CivilityRound, reason: str) -> CivilityR
     round_.status = RoundStatus.CLOSED
     round_.closed_at = timezone.now()
     round_.closed_by = _user(actor)
-    round_.save(update_fields=["status", "closed_at", "closed_by"])
+    round_.save(update_fields=["status", "closed_at", "closed_by", "closings"])
+    changes: dict[str, Any] = {
+        "status": ["open", "closed"],
+        "households": [None, len(outcome.results)],
+        "vetoed": [None, sum(r.vetoed for r in outcome.results)],
+        "flagged_members": [None, sorted(m.pk for m in members if m.flagged)],
+    }
+    if before_closings:
+        changes["closings"] = [before_closings, round_.closings]
+        changes["changed_results"] = [None, _changed_results(round_, before_closings, outcome.results)]
+    refreshed = _refresh_indicators(round_)
+    changes["indicators_refreshed"] = [None, refreshed]
     audit.record(
         actor=actor,
         action="civility.round_closed",
         target=round_,
         region_code=round_.region_id,
-        changes={
-            "status": ["open", "closed"],
-            "households": [None, len(outcome.results)],
-            "vetoed": [None, sum(r.vetoed for r in outcome.results)],
-            "flagged_members": [None, sorted(m.pk for m in members if m.flagged)],
-        },
+        changes=changes,
+        reason=reason,
+    )
+    return round_
+
+
+def _changed_results(round_: CivilityRound, closing: int, new: list[HouseholdResult]) -> list[list[Any]]:
+    """Households whose score or veto differs from the closing before: [household, old, new]."""
+    old = {
+        r.household_id: (str(r.score), r.vetoed) for r in HouseholdResult.objects.filter(round=round_, closing=closing)
+    }
+    rows = []
+    for r in new:
+        now = (str(r.score), r.vetoed)
+        if old.pop(r.household_id, None) != now:
+            rows.append([r.household_id, None, list(now)])
+    for household_id, (score, vetoed) in old.items():
+        rows.append([household_id, [score, vetoed], None])
+    return sorted(rows, key=lambda row: row[0])
+
+
+@transaction.atomic
+def round_reopen(*, actor: Actor, round: CivilityRound, reason: str) -> CivilityRound:
+    """Reopen a closed round for correction, with a written reason (township level: ``decide`` on
+    the village; a village operator closes but may not reopen).
+
+    The frozen results stay: they remain the round's current results, and what scoring reads,
+    until the round closes again; that close numbers the new results by the next closing and keeps
+    the old ones as history. Ratings already made are not touched; the next rating run uses
+    whatever results are current then.
+    """
+    reason = _reason(reason)
+    round_ = CivilityRound.objects.select_for_update().filter(pk=round.pk).first()
+    if round_ is None or not can(actor, Action.DECIDE, round_):
+        raise NotFound()
+    if round_.is_open:
+        raise RoundOpen()
+    before = {
+        "status": round_.status,
+        "closed_at": round_.closed_at.isoformat() if round_.closed_at else None,
+        "closed_by": round_.closed_by_id,
+    }
+    round_.status = RoundStatus.OPEN
+    round_.closed_at = None
+    round_.closed_by = None
+    round_.save(update_fields=["status", "closed_at", "closed_by"])
+    audit.record(
+        actor=actor,
+        action="civility.round_reopened",
+        target=round_,
+        region_code=round_.region_id,
+        changes=audit.diff(before, {"status": round_.status, "closed_at": None, "closed_by": None})
+        | {"kept_results": [None, round_.results.filter(closing=round_.closings).count()]},
         reason=reason,
     )
     return round_

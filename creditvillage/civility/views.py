@@ -4,33 +4,40 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as HttpPermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from creditvillage.accounts.http import AuthedRequest
 from creditvillage.accounts.models import User
 from creditvillage.accounts.roles import Action
 from creditvillage.civility import forms, selectors, services
-from creditvillage.civility.models import ItemKind, StepKind
+from creditvillage.civility.models import CivilityRound, ItemKind, StepKind
 from creditvillage.core.errors import NotFound, PermissionDenied, ValidationFailed
 from creditvillage.core.scope import can
 
+T = TypeVar("T")
+R = TypeVar("R", bound=HttpResponseBase)
 
-def _domain(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+
+def _domain(view: Callable[..., R]) -> Callable[..., R]:
     """NotFound → 404 (as if missing), PermissionDenied → 403."""
 
     @functools.wraps(view)
-    def wrapper(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: AuthedRequest, *args: Any, **kwargs: Any) -> R:
         try:
             return view(request, *args, **kwargs)
         except NotFound as exc:
@@ -66,6 +73,36 @@ def _show_error(form: django_forms.BaseForm, exc: ValidationFailed) -> None:
     form.add_error(None, exc.message)
 
 
+def _submit(
+    request: AuthedRequest,
+    form: django_forms.BaseForm,
+    call: Callable[[dict[str, Any]], T],
+    *,
+    success: str,
+    then: Callable[[T], HttpResponse],
+) -> HttpResponse | None:
+    """A posted, valid form: run the service with the cleaned data; a refusal goes onto the form
+    (``None``: render the page again), success flashes ``success`` and returns ``then(result)``."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = call(form.cleaned_data)
+    except ValidationFailed as exc:
+        _show_error(form, exc)
+        return None
+    except (services.RoundClosed, services.RoundOpen) as exc:
+        form.add_error(None, exc.message)
+        return None
+    if success:
+        messages.success(request, success)
+    return then(result)
+
+
+def _without(data: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The cleaned data as service keywords, less the fields passed under another name."""
+    return {k: v for k, v in data.items() if k not in names}
+
+
 def _require(request: AuthedRequest, action: str) -> None:
     if not request.user.has_action(action):
         raise HttpPermissionDenied
@@ -87,6 +124,7 @@ def home(request: AuthedRequest) -> HttpResponse:
             "rounds": rounds,
             "summaries": selectors.round_summaries(rounds),
             "memberships": memberships,
+            "own_evidence": selectors.own_household_evidence(request.user),
             "may_create": bool(selectors.villages_to_manage(request.user)[:1]),
             "may_configure": request.user.has_action(Action.CONFIGURE),
         },
@@ -104,23 +142,14 @@ def round_create(request: AuthedRequest) -> HttpResponse:
         versions=selectors.active_versions(),
         initial={"year": timezone.localdate().year},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            round_ = services.round_create(
-                actor=request.user,
-                region_code=data["region"],
-                year=data["year"],
-                scheme_version=data["scheme_version"],
-                procedure=data["procedure"],
-                reason=data["reason"],
-            )
-        except ValidationFailed as exc:
-            _show_error(form, exc)
-        else:
-            messages.success(request, _("评议轮次已建立，请组建评议小组。"))
-            return redirect("civility:round", pk=round_.pk)
-    return render(request, "civility/round_create.html", {"form": form})
+    done = _submit(
+        request,
+        form,
+        lambda data: services.round_create(actor=request.user, region_code=data["region"], **_without(data, "region")),
+        success=_("评议轮次已建立，请组建评议小组。"),
+        then=lambda round_: redirect("civility:round", pk=round_.pk),
+    )
+    return done or render(request, "civility/round_create.html", {"form": form})
 
 
 @_domain
@@ -131,6 +160,10 @@ def round_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     context.update(
         {
             "may_manage": may_manage and round_.is_open,
+            "may_reopen": not round_.is_open and can(request.user, Action.DECIDE, round_),
+            "evidence": selectors.evidence_counts(round_)
+            if selectors.evidence_reviewer(request.user, round_)
+            else None,
             "own_member": selectors.own_member(request.user, round_),
             "member_form": forms.MemberForm(users=selectors.evaluator_choices(round_)) if may_manage else None,
         }
@@ -246,25 +279,91 @@ def steps(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+@dataclass(frozen=True)
+class _StatusChange:
+    action: str
+    form_class: type[django_forms.Form]
+    service: Callable[..., CivilityRound]
+    success: str | Promise
+    template: str
+
+
+def _round_status_page(
+    request: AuthedRequest,
+    pk: int,
+    change: _StatusChange,
+    extra: Callable[[CivilityRound], dict[str, Any]] = lambda _round: {},
+) -> HttpResponse:
+    """Closing and reopening: a reason form on the round, the service, back to the round page."""
+    round_ = selectors.access_round(request.user, pk, change.action)
+    form = change.form_class(request.POST or None)
+    done = _submit(
+        request,
+        form,
+        lambda data: change.service(actor=request.user, round=round_, reason=data["reason"]),
+        success=str(change.success),
+        then=lambda r: redirect("civility:round", pk=r.pk),
+    )
+    return done or render(request, change.template, {"round": round_, "form": form} | extra(round_))
+
+
+CLOSE = _StatusChange(
+    Action.CHANGE, forms.CloseForm, services.round_close, gettext_lazy("本轮评议已结束，结果已锁定。"),
+    "civility/round_close.html",
+)  # fmt: skip
+REOPEN = _StatusChange(
+    Action.DECIDE, forms.ReopenForm, services.round_reopen,
+    gettext_lazy("本轮评议已重新开启；原结果保留为历史，重新结束时重新计算。"), "civility/round_reopen.html",
+)  # fmt: skip
+
+
 @_domain
 def round_close(request: AuthedRequest, pk: int) -> HttpResponse:
-    round_ = selectors.access_round(request.user, pk, Action.CHANGE)
-    form = forms.CloseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.round_close(actor=request.user, round=round_, reason=form.cleaned_data["reason"])
-        except ValidationFailed as exc:
-            _show_error(form, exc)
-        except services.RoundClosed as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, _("本轮评议已结束，结果已锁定。"))
-            return redirect("civility:round", pk=round_.pk)
+    return _round_status_page(
+        request, pk, CLOSE, lambda r: {"missing": [StepKind(k).label for k in services.missing_steps(r)]}
+    )
+
+
+@_domain
+def round_reopen(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _round_status_page(request, pk, REOPEN)
+
+
+# --- Evidence photos ------------------------------------------------------------------------------------------------
+
+
+@_domain
+def evidence(request: AuthedRequest, pk: int, household_pk: int) -> HttpResponse:
+    access_ = selectors.access_evidence(request.user, pk, household_pk)
     return render(
         request,
-        "civility/round_close.html",
-        {"round": round_, "form": form, "missing": [StepKind(k).label for k in services.missing_steps(round_)]},
+        "civility/evidence.html",
+        {
+            "round": access_.round,
+            "household": access_.household,
+            "reviewer": access_.reviewer,
+            "items": selectors.evidence_items(access_),
+        },
     )
+
+
+PHOTO_CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+@_domain
+def evidence_photo(request: AuthedRequest, pk: int, evaluation_pk: int) -> HttpResponseBase:
+    """The photo itself, through Django after the scope check (never a public media URL)."""
+    evaluation = selectors.evidence_photo(request.user, pk, evaluation_pk)
+    extension = str(evaluation.photo.name).rsplit(".", 1)[-1].lower()
+    try:
+        handle = evaluation.photo.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=PHOTO_CONTENT_TYPES.get(extension, "application/octet-stream"))
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = "inline"
+    return response
 
 
 # --- The evaluator's phone pages ------------------------------------------------------------------------------------
@@ -367,14 +466,14 @@ def schemes(request: AuthedRequest) -> HttpResponse:
 def scheme_create(request: AuthedRequest) -> HttpResponse:
     _require(request, Action.CONFIGURE)
     form = forms.SchemeCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            version = services.scheme_create(actor=request.user, **form.cleaned_data)
-        except ValidationFailed as exc:
-            _show_error(form, exc)
-        else:
-            return redirect("civility:version-edit", pk=version.pk)
-    return render(request, "civility/scheme_create.html", {"form": form})
+    done = _submit(
+        request,
+        form,
+        lambda data: services.scheme_create(actor=request.user, **data),
+        success="",
+        then=lambda version: redirect("civility:version-edit", pk=version.pk),
+    )
+    return done or render(request, "civility/scheme_create.html", {"form": form})
 
 
 @_domain
@@ -385,25 +484,16 @@ def scheme_import(request: AuthedRequest) -> HttpResponse:
         request.FILES or None,
         initial={"base_per_dimension": Decimal("3"), "dimension_floor": Decimal("0"), "bonus_cap": Decimal("6")},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            version = services.scheme_import_xlsx(
-                actor=request.user,
-                data=data["file"].read(services.XLSX_MAX_BYTES + 1),
-                code=data["code"],
-                name=data["name"],
-                base_per_dimension=data["base_per_dimension"],
-                dimension_floor=data["dimension_floor"],
-                bonus_cap=data["bonus_cap"],
-                reason=data["reason"],
-            )
-        except ValidationFailed as exc:
-            _show_error(form, exc)
-        else:
-            messages.success(request, _("已导入为草稿版本，请核对后启用。"))
-            return redirect("civility:version", pk=version.pk)
-    return render(request, "civility/scheme_import.html", {"form": form})
+    done = _submit(
+        request,
+        form,
+        lambda data: services.scheme_import_xlsx(
+            actor=request.user, data=data["file"].read(services.XLSX_MAX_BYTES + 1), **_without(data, "file")
+        ),
+        success=_("已导入为草稿版本，请核对后启用。"),
+        then=lambda version: redirect("civility:version", pk=version.pk),
+    )
+    return done or render(request, "civility/scheme_import.html", {"form": form})
 
 
 @_domain
@@ -460,16 +550,16 @@ def version_edit(request: AuthedRequest, pk: int) -> HttpResponse:
         },
     )
     table = selectors.version_table(version)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.scheme_version_update(actor=request.user, version=version, rows=_rows_from_post(request), **data)
-        except ValidationFailed as exc:
-            _show_error(form, exc)
-        else:
-            messages.success(request, _("草稿已保存。"))
-            return redirect("civility:version", pk=version.pk)
-    return render(
+    done = _submit(
+        request,
+        form,
+        lambda data: services.scheme_version_update(
+            actor=request.user, version=version, rows=_rows_from_post(request), **data
+        ),
+        success=_("草稿已保存。"),
+        then=lambda _saved: redirect("civility:version", pk=version.pk),
+    )
+    return done or render(
         request,
         "civility/version_edit.html",
         {"version": version, "table": table, "form": form, "blank_rows": range(3), "new_dimension_rows": range(4)},

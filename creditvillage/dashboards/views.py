@@ -11,6 +11,7 @@ from creditvillage.accounts.models import User
 from creditvillage.accounts.roles import Action, Role
 from creditvillage.accounts.services import home_region
 from creditvillage.dashboards import selectors
+from creditvillage.lending import selectors as lending_selectors
 from creditvillage.registry import selectors as registry_selectors
 
 FIELD_ROLES = frozenset({Role.COLLECTOR, Role.HOUSEHOLD, Role.MERCHANT, Role.EVALUATOR})
@@ -26,6 +27,8 @@ def _tasks(user: User) -> dict[str, Any]:
         tasks["to_verify"] = selectors.villages_awaiting_verification(actor=user)
     if Role.HOUSEHOLD in roles:
         tasks["own"] = registry_selectors.own_households(actor=user)
+        tasks["own_lines"] = lending_selectors.own_lines(actor=user)
+        tasks["own_loans"] = list(lending_selectors.loans(actor=user)[:3])
     if Role.BANK_OFFICER in roles:
         tasks["consented"] = registry_selectors.consented_household_count(actor=user)
     if Role.MERCHANT in roles:

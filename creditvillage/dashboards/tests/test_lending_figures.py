@@ -78,3 +78,17 @@ def test_money_filters_never_touch_floats() -> None:
     assert fen_wan(1) == "0.00"
     assert ratio_percent("0.0123") == "1.23"
     assert ratio_percent(None) == "—"
+
+
+def test_a_household_sees_its_own_line_and_loans_on_its_home_page(world: World, product: Any, client: Any) -> None:  # noqa: F811
+    loan = _disbursed(world, product, dt.date(2026, 1, 10))  # AAA line 500,000 yuan, 50,000 used
+    client.force_login(world.users["household"])
+    html = client.get("/").content.decode()
+    card = html.split('data-task="own-credit"')[1].split("</article>")[0]
+    assert "可用额度 450,000.00 元" in card
+    assert f"/lending/loans/{loan.pk}/" in card
+    assert "50,000.00 元" in card
+    assert "/rating/mine/" in html
+    # Another household's user sees none of it.
+    client.force_login(world.users["collector"])
+    assert 'data-task="own-credit"' not in client.get("/").content.decode()

@@ -3,8 +3,14 @@
 Every village of the fixture tree gets a round (closed with results, except 周庵村's, which stays
 open with the fixture's ``evaluator`` in its evaluation group), built by the superuser through the
 services. A round is visible (``view``) to grants covering its village that name no household,
-bank or merchant; managing it (close, steps, members) needs ``change`` there; the scoring pages
-need the caller's own place in the evaluation group of an open round.
+bank or merchant; managing it (close, steps, members) needs ``change`` there, reopening it
+``decide``; the scoring pages need the caller's own place in the evaluation group of an open round.
+
+Evidence photos: each village's first household has one photo. Every round's supervision group
+holds the ``auditor`` login and its deliberation group the ``other_township_operator`` login, so
+the group rule is checked inside and outside the member's own grants. A photo is seen by ``decide``
+over the village, by a group member whose ``view`` still covers the village, and by the
+household's own login (``apply`` on it); anyone else gets what a missing one gives.
 """
 
 from __future__ import annotations
@@ -12,9 +18,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from creditvillage.accounts.models import User
 from creditvillage.civility import services
-from creditvillage.civility.models import PROCEDURE_STEPS, CivilityRound, GroupKind, GroupMember, HouseholdResult
+from creditvillage.civility.models import (
+    PROCEDURE_STEPS,
+    CivilityRound,
+    Evaluation,
+    GroupKind,
+    GroupMember,
+    HouseholdResult,
+    RoundStatus,
+)
 from tests.fixtures import VILLAGES
 
 if TYPE_CHECKING:
@@ -22,6 +38,8 @@ if TYPE_CHECKING:
 
 API = "/api/v1"
 MISSING_ROUND = 99_999_996
+MISSING_EVALUATION = 99_999_995
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 MISSING_HOUSEHOLD = 99_999_999
 MISSING_REGION = "341502204299"
 OPEN_VILLAGE = "341502204201"  # 周庵村: its round stays open
@@ -43,11 +61,14 @@ def _rounds(m: Matrix) -> dict[str, CivilityRound]:
             services.member_add(actor=root, round=round_, group=GroupKind.EVALUATION, name=f"评议人{i}", reason="矩阵")
             for i in range(2)
         ]
-        for household in m.world.households[village]:
+        for index, household in enumerate(m.world.households[village]):
             for member in named:
+                photo = SimpleUploadedFile("p.png", PNG, "image/png") if index == 0 and member is named[0] else None
                 services.evaluation_submit(
-                    actor=root, round=round_, household=household, member=member, marks={}, reason="矩阵"
+                    actor=root, round=round_, household=household, member=member, marks={}, photo=photo, reason="矩阵"
                 )
+        for group, persona in ((GroupKind.SUPERVISION, "auditor"), (GroupKind.DELIBERATION, "other_township_operator")):
+            services.member_add(actor=root, round=round_, group=group, user=m.personas[persona], reason="矩阵")
         if village == OPEN_VILLAGE:
             services.member_add(
                 actor=root, round=round_, group=GroupKind.EVALUATION, user=m.personas["evaluator"], reason="矩阵"
@@ -267,6 +288,90 @@ def page_member_add(m: Matrix) -> None:
                 m.fail(f"{name} POST members/add/ to round in {village}: {response.status_code}, member added?")
 
 
+def page_round_reopen(m: Matrix) -> None:
+    """GET like the other round pages (``decide``); a refused POST leaves every round as it was."""
+    _round_page("reopen/", "decide")(m)
+    rounds = _rounds(m)
+    for name, user in m.personas.items():
+        client = m.page_clients[name]
+        for village, round_ in rounds.items():
+            if _may(m, user, "decide", village):
+                continue
+            m.calls["POST /civility/rounds/<pk>/reopen/"] += 1
+            before = CivilityRound.objects.get(pk=round_.pk).status
+            response = client.post(f"/civility/rounds/{round_.pk}/reopen/", {"reason": "越权"})
+            if response.status_code != 404 or CivilityRound.objects.get(pk=round_.pk).status != before:
+                m.fail(f"{name} POST reopen/ of round in {village}: {response.status_code}, status changed?")
+    if CivilityRound.objects.filter(pk__in=[r.pk for r in rounds.values()], status=RoundStatus.CLOSED).count() != (
+        len(rounds) - 1
+    ):
+        m.fail("refused reopen posts reopened a round")
+
+
+def _sees_evidence(m: Matrix, user: User, round_: CivilityRound, household_pk: int) -> bool:
+    if m.oracle.households[household_pk].region_id != round_.region_id:
+        return False
+    if _may(m, user, "decide", round_.region_id):
+        return True
+    in_group = GroupMember.objects.filter(
+        round=round_, user=user, group__in=[GroupKind.DELIBERATION, GroupKind.SUPERVISION]
+    ).exists()
+    if in_group and _may(m, user, "view", round_.region_id):
+        return True
+    return any(g.household_id == household_pk for g in m.oracle.grants(user, "apply"))
+
+
+def page_evidence(m: Matrix) -> None:
+    rounds = _rounds(m)
+    firsts = [m.world.households[v][0].pk for v in VILLAGES]
+    for name, user in m.personas.items():
+        client = m.page_clients[name]
+        for village, round_ in rounds.items():
+            missing_path = f"/civility/rounds/{round_.pk}/households/{MISSING_HOUSEHOLD}/evidence/"
+            missing = client.get(missing_path)
+            for pk in firsts:
+                m.calls["GET /civility/rounds/<pk>/households/<hh>/evidence/"] += 1
+                path = f"/civility/rounds/{round_.pk}/households/{pk}/evidence/"
+                response = client.get(path)
+                if _sees_evidence(m, user, round_, pk):
+                    if response.status_code != 200:
+                        m.fail(f"{name} GET {path}: {response.status_code}, expected 200")
+                    m.check_no_leak(name, f"GET {path}", response, _hidden(m, user) - {pk})
+                else:
+                    m.note_relation(user, village)
+                    m.check_no_leak(name, f"GET {path}", response, set(m.oracle.households))
+                    m.check_like_missing(name, f"GET {path}", response, missing, path, missing_path)
+
+
+def page_evidence_photo(m: Matrix) -> None:
+    rounds = _rounds(m)
+    photos = list(Evaluation.objects.exclude(photo="").values_list("pk", "round_id", "household_id"))
+    if len(photos) != len(rounds):
+        m.fail(f"evidence fixture: {len(photos)} photos for {len(rounds)} rounds")
+    by_pk = {r.pk: r for r in rounds.values()}
+    for name, user in m.personas.items():
+        client = m.page_clients[name]
+        for evaluation_pk, round_pk, household_pk in photos:
+            round_ = by_pk[round_pk]
+            missing_path = f"/civility/rounds/{round_pk}/evidence/{MISSING_EVALUATION}/photo/"
+            missing = client.get(missing_path)
+            # the photo under its own round, and its id under another round
+            other = next(pk for pk in by_pk if pk != round_pk)
+            sees = _sees_evidence(m, user, round_, household_pk)
+            for path, allowed in (
+                (f"/civility/rounds/{round_pk}/evidence/{evaluation_pk}/photo/", sees),
+                (f"/civility/rounds/{other}/evidence/{evaluation_pk}/photo/", False),
+            ):
+                m.calls["GET /civility/rounds/<pk>/evidence/<id>/photo/"] += 1
+                response = client.get(path)
+                if allowed:
+                    if response.status_code != 200 or response["Content-Type"] != "image/png":
+                        m.fail(f"{name} GET {path}: {response.status_code}, expected the PNG")
+                    continue
+                m.note_relation(user, round_.region_id)
+                m.check_like_missing(name, f"GET {path}", response, missing, path, missing_path)
+
+
 PAGE_CASES: dict[str, Any] = {
     "civility:home": page_home,
     "civility:round-create": page_round_create,
@@ -274,6 +379,9 @@ PAGE_CASES: dict[str, Any] = {
     "civility:relatives": _round_page("relatives/", "view"),
     "civility:steps": _round_page("steps/", "view"),
     "civility:round-close": _round_page("close/", "change"),
+    "civility:round-reopen": page_round_reopen,
+    "civility:evidence": page_evidence,
+    "civility:evidence-photo": page_evidence_photo,
     "civility:member-add": page_member_add,
     "civility:score-list": page_score_list,
     "civility:score": page_score,

@@ -53,9 +53,12 @@ def model_list(actor: Actor | None) -> list[ScoringModel]:
     require_operator(actor)
     ensure_defaults()
     versions = ModelVersion.objects.select_related("grade_scheme", "activated_by").order_by("-number")
-    return list(
-        ScoringModel.objects.prefetch_related(Prefetch("versions", queryset=versions)).order_by("subject_type", "code")
-    )
+    models = ScoringModel.objects.prefetch_related(Prefetch("versions", queryset=versions)).order_by("code")
+    # Households first (what most runs rate), then entities, collectives, villages.
+    return sorted(models, key=lambda m: SUBJECT_ORDER.get(m.subject_type, len(SUBJECT_ORDER)))
+
+
+SUBJECT_ORDER = {"household": 0, "entity": 1, "collective": 2, "village": 3}
 
 
 def version_get(actor: Actor | None, pk: Any) -> ModelVersion:

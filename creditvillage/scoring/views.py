@@ -46,7 +46,12 @@ def home(request: AuthedRequest) -> HttpResponse:
     models = selectors.model_list(request.user)
     regions = _rate_regions(request)
     runs = list(RatingRun.objects.visible_to(request.user, Action.VIEW).order_by("-started_at", "-pk")[:10])
-    form = RunForm(regions=regions, models=models) if regions else None
+    names = Region.objects.in_bulk({run.region_code for run in runs})
+    for run in runs:
+        run.region_label = names[run.region_code].name if run.region_code in names else run.region_code  # type: ignore[attr-defined]
+    # Village ratings follow the credit-village criteria (rating/villages), not a batch run.
+    batch_models = [m for m in models if m.subject_type != "village"]
+    form = RunForm(regions=regions, models=batch_models) if regions else None
     context = {"models": models, "form": form, "runs": runs, "can_configure": selectors.can_configure(request.user)}
     return render(request, "scoring/home.html", context)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -128,3 +129,11 @@ def test_township_operator_starts_a_run_with_progress(world: World, django_captu
     assert client.post("/scoring/runs/new/", {"region": "341181100000", "model": "HH-DEFAULT"}).status_code == 404
     assert client.post("/scoring/runs/new/", {"region": "341502204299", "model": "HH-DEFAULT"}).status_code == 404
     assert RatingRun.objects.count() == 1
+    # The list of runs names the region; the run form offers batch models, households first.
+    home = client.get("/scoring/").content.decode()
+    assert "横塘岗乡 <small" in home
+    form = home.split('id="rate"')[1].split("</form>")[0]
+    options = re.findall(r'<option value="([A-Z-]+)"', form)
+    assert options[0] == "HH-DEFAULT"
+    assert "VIL-DEFAULT" not in options  # village ratings follow the credit-village criteria
+    assert "用于信用村评定" in home

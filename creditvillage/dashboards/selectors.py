@@ -181,7 +181,7 @@ def region_overview(*, actor: Actor | None, region: Region | None, stats: dict[s
             "data": [
                 [row["region"].name, row["lending"]["granted_fen"] / 1_000_000, row["lending"]["used_fen"] / 1_000_000]
                 for row in coverage
-                if row["lending"]
+                if row["lending"] and (row["lending"]["granted_fen"] or row["lending"]["outstanding_fen"])
             ],
         }
     return {"region": region, "stats": stats, "coverage": coverage, "charts": charts}

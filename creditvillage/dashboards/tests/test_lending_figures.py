@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -64,6 +65,8 @@ def test_home_and_region_pages_show_credit_by_region(world: World, product: Any,
     assert "<strong>50.00</strong><span>授信额度（万元）" in home  # 500,000 yuan = 50 万元
     assert "<strong>100.00%</strong><span>不良率" in home
     assert '"kind": "credit"' in home
+    chart = json.loads(home.split('id="chart-credit" type="application/json">')[1].split("</script>")[0])
+    assert chart["data"] == [["周庵村", 50.0, 5.0]]  # villages without credit are left out of the chart
     page = client.get("/regions/341502204000/").content.decode()
     assert "贷款余额（万元）" in page
     assert "不良 5.00" in page  # 周庵村's row: 50,000 yuan NPL

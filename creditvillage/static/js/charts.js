@@ -59,10 +59,10 @@
       yAxis: { type: "category", data: rows.map(function (d) { return d[0]; }), axisTick: { show: false } },
       series: [
         { name: names[0], type: "bar", barMaxWidth: 14, itemStyle: { color: "#c8102e", borderRadius: [0, 4, 4, 0] },
-          label: { show: true, position: "right", formatter: function (p) { return p.value.toFixed(0); } },
+          label: { show: true, position: "right", formatter: function (p) { return p.value ? p.value.toFixed(0) : ""; } },
           data: rows.map(function (d) { return d[1]; }) },
         { name: names[1], type: "bar", barMaxWidth: 14, itemStyle: { color: "#f28b94", borderRadius: [0, 4, 4, 0] },
-          label: { show: true, position: "right", formatter: function (p) { return p.value.toFixed(0); } },
+          label: { show: true, position: "right", formatter: function (p) { return p.value ? p.value.toFixed(0) : ""; } },
           data: rows.map(function (d) { return d[2]; }) }
       ]
     };

@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from creditvillage.core.scope import Grant, ScopedManager, ScopedModel, code_range
+from creditvillage.core.scope import Grant, ScopedManager, ScopedModel, ScopedQuerySet, code_range
 from creditvillage.registry.choices import Channel
 
 __all__ = [
@@ -372,6 +372,36 @@ class ImmutableError(Exception):
     pass
 
 
+class SnapshotQuerySet(ScopedQuerySet["ArchiveSnapshot"]):
+    """Snapshots are written once: a queryset may not delete or update them in bulk either.
+
+    On both databases a trigger also refuses an UPDATE of a snapshot's content (migration 0002);
+    on PostgreSQL a DELETE too (ADR 0040).
+    """
+
+    def delete(self) -> Any:
+        raise ImmutableError("archive snapshots are immutable")
+
+    delete.alters_data = True  # type: ignore[attr-defined]
+    delete.queryset_only = True  # type: ignore[attr-defined]
+
+    def _raw_delete(self, using: Any) -> Any:
+        raise ImmutableError("archive snapshots are immutable")
+
+    def update(self, **kwargs: Any) -> Any:
+        raise ImmutableError("archive snapshots are immutable")
+
+    update.alters_data = True  # type: ignore[attr-defined]
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> Any:
+        raise ImmutableError("archive snapshots are immutable")
+
+    bulk_update.alters_data = True  # type: ignore[attr-defined]
+
+
+SnapshotManager = models.Manager.from_queryset(SnapshotQuerySet)
+
+
 class ArchiveSnapshot(ScopedModel):
     """The archive as verified in a campaign (档案版本). Written once, never changed.
 
@@ -404,12 +434,13 @@ class ArchiveSnapshot(ScopedModel):
     verified_at = models.DateTimeField(_("校核时间"))
 
     scope_household_field = "household_id"
-    objects = ScopedManager()
+    objects = SnapshotManager()
 
     class Meta:
         verbose_name = _("档案快照")
         verbose_name_plural = _("档案快照")
         ordering = ["-verified_at", "-pk"]
+        base_manager_name = "objects"  # the base manager refuses bulk writes too
         indexes = [
             models.Index(fields=["subject_type", "subject_id", "-verified_at"]),
             models.Index(fields=["campaign", "region"]),

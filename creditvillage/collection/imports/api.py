@@ -69,6 +69,7 @@ class ImportStatus(Schema):
     errors: list[ImportErrorOut]
     errors_total: int = 0
     percent: int = 0
+    phase: str = ""
     message: str = ""
 
 
@@ -117,6 +118,6 @@ def household_import_status(request: AuthedRequest, job_id: int) -> dict[str, An
         "rows_rejected": result.get("rows_rejected", 0),
         "errors": result.get("errors", []),
         "errors_total": result.get("errors_total", 0),
-        "percent": job.percent,
+        **{k: v for k, v in selectors.import_progress(job).items() if k in ("percent", "phase")},
         "message": job.message,
     }

@@ -8,7 +8,7 @@ from creditvillage.accounts.models import User
 from creditvillage.accounts.roles import Action
 from creditvillage.collection.imports.services import KIND
 from creditvillage.core.errors import NotFound
-from creditvillage.core.models import Job
+from creditvillage.core.models import Job, JobStatus
 from creditvillage.core.scope import code_range
 
 
@@ -39,3 +39,23 @@ def import_job(actor: User, job_id: int) -> Job:
     if job is None:
         raise NotFound()
     return job
+
+
+# Share of the bar given to validation (reading and checking every row); writing takes the rest.
+VALIDATION_SHARE = 30
+
+
+def import_progress(job: Job) -> dict[str, object]:
+    """One bar over both phases: ``percent`` (0–100, never moving back), the ``phase``
+    (``validating`` / ``writing`` / ``""`` before or after) and the phase's rows ``done`` of ``total``."""
+    phase = str((job.result or {}).get("phase", "")) if job.status == JobStatus.RUNNING else ""
+    share = job.done / job.total if job.total else 0.0
+    if job.status == JobStatus.SUCCEEDED:
+        percent = 100
+    elif phase == "validating":
+        percent = int(VALIDATION_SHARE * share)
+    elif phase == "writing":
+        percent = VALIDATION_SHARE + int((100 - VALIDATION_SHARE) * share)
+    else:
+        percent = job.percent
+    return {"percent": min(100, percent), "phase": phase, "done": job.done, "total": job.total}

@@ -36,7 +36,7 @@ from creditvillage.collection.imports.validation import (
 from creditvillage.collection.imports.writer import CHUNK_ROWS, ChunkWriter, Counts, Fault, plan_chunks
 from creditvillage.core import audit
 from creditvillage.core.errors import DomainError, NotFound, PermissionDenied
-from creditvillage.core.jobs import running, set_total
+from creditvillage.core.jobs import progress_reporter, running, set_total
 from creditvillage.core.models import Job, JobStatus
 from creditvillage.core.scope import Actor, access, code_range, significant_prefix
 from creditvillage.regions.choices import RegionLevel
@@ -198,13 +198,21 @@ def _run(job: Job, actor: User, fault: Fault | None, rows_per_chunk: int) -> dic
         raise PermissionDenied()
     region = job.params["region"]
     cleaner = RowCleaner(allowed_villages=_villages(actor, significant_prefix(region)), today=_china_today())
-    groups, total = group_rows(iter_cells(media_path(job.params["file"])), cleaner)
+    # Phase 1, validating: ``done`` counts rows read and checked (throttled), so the bar moves
+    # while the file is read; phase 2, writing: ``done`` counts rows written (per chunk).
+    _set_phase(job, PHASE_VALIDATING, done=0)
+    validated = progress_reporter(job, every=max(PROGRESS_EVERY, job.total // 100))
+    groups, total = group_rows(iter_cells(media_path(job.params["file"])), cleaner, progress=validated)
     set_total(job, total)
     check_households(groups)
     check_registry(groups, allowed_villages=_villages(actor))
     finish(groups)
+    Job.objects.filter(pk=job.pk).update(done=total)
+    if fault is not None:
+        fault("validated", -1)
     checkpoint = int(job.result.get("checkpoint", -1))
     counts = Counts.from_dict(job.result) if checkpoint >= 0 else Counts()
+    _set_phase(job, PHASE_WRITING, done=min(total, counts.rows_imported + counts.rows_rejected))
     writer = ChunkWriter(job=job, actor_id=actor.pk, now=timezone.now(), fault=fault)
     for index, chunk in enumerate(plan_chunks(groups, rows_per_chunk)):
         if index > checkpoint:
@@ -245,6 +253,18 @@ def _run(job: Job, actor: User, fault: Fault | None, rows_per_chunk: int) -> dic
         )
     job.result = result
     return result
+
+
+PHASE_VALIDATING: Final = "validating"
+PHASE_WRITING: Final = "writing"
+PROGRESS_EVERY: Final = 500  # rows between progress writes while validating (at most ~100 per file)
+
+
+def _set_phase(job: Job, phase: str, *, done: int) -> None:
+    """Record the phase in the job's result (kept by the writer's checkpoints) and reset ``done``."""
+    job.result = {**(job.result or {}), "phase": phase}
+    job.done = done
+    Job.objects.filter(pk=job.pk).update(result=job.result, done=done)
 
 
 def _china_today() -> dt.date:

@@ -285,12 +285,20 @@ class RowCleaner:
 HOUSEHOLD_MODEL_FIELD: Final = {"village": "region_id", "household_phone": "phone"}
 
 
-def group_rows(rows: Iterable[tuple[int, list[Any]]], cleaner: RowCleaner) -> tuple[list[Group], int]:
-    """Clean every row and group them into households (in order of first appearance)."""
+def group_rows(
+    rows: Iterable[tuple[int, list[Any]]], cleaner: RowCleaner, progress: Callable[[int], None] | None = None
+) -> tuple[list[Group], int]:
+    """Clean every row and group them into households (in order of first appearance).
+
+    ``progress`` is called with the number of rows validated so far after every row (pass a
+    throttled reporter, ``core.jobs.progress_reporter``).
+    """
     groups: dict[str, Group] = {}
     total = 0
     for row, cells in rows:
         total += 1
+        if progress is not None:
+            progress(total)
         household, member, errors = cleaner.clean(row, cells)
         number = household.get("number", "")
         if not number and not any(e.column == BY_KEY["number"].header for e in errors):

@@ -84,6 +84,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     finished = job.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
     context = {
         "job": job,
+        "progress": selectors.import_progress(job),
         "result": result,
         "finished": finished,
         "errors": result.get("errors", [])[:ERRORS_SHOWN],

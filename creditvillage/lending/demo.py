@@ -8,7 +8,8 @@
 * Loans in every state: applied (the ``household`` login's, recommended by the village), applied,
   pending check (above the bank's checker amount), approved, rejected, withdrawn, disbursed with a
   repayment, overdue, defaulted (fed back to rating; 4321 split and a risk-fund payout), closed.
-* The 金安区 risk compensation fund with a deposit.
+* The 金安区 risk compensation fund (50%, at most 50,000 yuan a loan) with two deposits by the
+  county administrator, who also pays the defaulted loan's compensation (its 4321 split recorded).
 
 Needs the rating step's final ratings; without any, it creates the products and nothing else.
 """
@@ -69,9 +70,14 @@ def build(ctx: DemoContext) -> None:
         description="4A、5A 信用户额度提高至15万元、20万元，年利率4.75%（双滦区方案）。",
     )
     fund = RiskFund.objects.create(
-        region=Region.objects.get(code=JINAN), name="金安区信用贷款风险补偿金", per_loan_cap_fen=5_000_000
+        region=Region.objects.get(code=JINAN),
+        name="金安区信用贷款风险补偿金",
+        compensation_ratio_pct=50,
+        per_loan_cap_fen=5_000_000,
     )
-    risk.fund_deposit(actor=None, fund=fund, amount_fen=500_000_000, reason="区财政年度注资")
+    county_admin = ctx.users.get("county_admin")
+    risk.fund_deposit(actor=county_admin, fund=fund, amount_fen=500_000_000, reason="区财政年度注资")
+    risk.fund_deposit(actor=county_admin, fund=fund, amount_fen=200_000_000, reason="市财政配套资金")
     grant, _preview = services.village_grant(actor=officer, product=qianshi, region_code=ZHOUAN)
     lines = list(CreditLine.objects.filter(village_grant=grant).order_by("subject_id"))
     ctx.notes["lending"] = {"village_grant": grant.pk, "lines": len(lines)}
@@ -154,4 +160,6 @@ def _loans_in_every_state(ctx: DemoContext, lines: list[CreditLine], fund: RiskF
         if state == "defaulted":
             loan.refresh_from_db()
             risk.loss_share_record(actor=officer, loan=loan)
-            risk.fund_compensate(actor=None, fund=fund, loan=loan, reason="违约贷款代偿（示例）")
+            risk.fund_compensate(
+                actor=ctx.users.get("county_admin"), fund=fund, loan=loan, reason="违约贷款代偿（示例）"
+            )

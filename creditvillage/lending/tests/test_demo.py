@@ -41,5 +41,17 @@ def test_demo_lending(settings: Any, tmp_path: Any) -> None:
     assert own.recommended_at is not None
     assert LossShare.objects.count() == 1
     assert FundMovement.objects.filter(kind="payout").count() == 1
+    assert FundMovement.objects.filter(kind="deposit").count() == 2
+    from creditvillage.lending import risk
+    from creditvillage.lending.models import RiskFund
+
+    fund = RiskFund.objects.get()
+    assert risk.fund_ledger_ok(fund)
+    payout = FundMovement.objects.get(kind="payout")
+    assert payout.created_by is not None
+    assert payout.created_by.username == "county_admin"
+    share = LossShare.objects.get()
+    assert share.loan_id == payout.loan_id
+    assert share.guarantor_fen + share.reguarantor_fen + share.bank_fen + share.government_fen == share.loss_fen
     # Many 周庵村 households have not consented: they have no line.
     assert CreditLine.objects.filter(region_code="341502204201").count() < 100

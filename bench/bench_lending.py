@@ -4,12 +4,14 @@ On a fresh PostgreSQL database (the cluster of ``CV_DATABASE_URL``): 天长市's
 households in 151 villages), a final 2025 and 2026 rating for each, consent to the bench bank from
 about 90% of households, defaulted loans for some low scorers. Then, timed:
 
-    BENCH lending_village_grant villages=151 households=111000 lines=... seconds=... per_second=...
+    BENCH lending_village_grant mode=county_act villages=151 households=111000 lines=... seconds=...
+    BENCH lending_village_grant mode=per_village villages=151 lines=... seconds=...
     BENCH lending_validation_report subjects=... seconds=... ks=... auc=... psi=...
 
-and the comparisons of the same run: the bare SQL count of eligible subjects (what the grant's
-reads must at least do), and the numpy KS/AUC/PSI on arrays already in memory (the report's
-arithmetic without its queries).
+(``mode=county_act``: the whole county in one ``region_grant``; ``mode=per_village``: the same
+lines again, one ``village_grant`` per village), and the comparisons of the same run: the bare
+SQL count of eligible subjects (what the grant's reads must at least do), and the numpy
+KS/AUC/PSI on arrays already in memory (the report's arithmetic without its queries).
 
 Usage: ``bench/bench_lending.py [--households N] [--villages N]``.
 """
@@ -176,13 +178,19 @@ def measure(officer: object, admin: object, product: object) -> None:
         )
         eligible = cursor.fetchone()[0]
     baseline = time.perf_counter() - started
+    county = f"{COUNTY}000000"
     started = time.perf_counter()
-    for code in villages:
-        services.village_grant(actor=officer, product=product, region_code=code)  # type: ignore[arg-type]
+    preview = services.region_grant_preview(actor=officer, product=product, region_code=county)  # type: ignore[arg-type]
+    preview_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    grants = services.region_grant(actor=officer, product=product, region_code=county)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started
     lines = CreditLine.objects.count() - existing
+    if not lines == sum(g.lines_created for g in grants) == preview.count:
+        raise SystemExit(f"preview ({preview.count}) and result ({lines}) differ")
     bench_line(
         "lending_village_grant",
+        mode="county_act",
         villages=len(villages),
         households=households,
         lines=lines,
@@ -191,7 +199,27 @@ def measure(officer: object, admin: object, product: object) -> None:
         peak_rss_mb=peak_rss_mb(),
         load1=load1(),
     )
+    bench_line("lending_village_grant_preview", mode="county", lines=preview.count, seconds=preview_seconds)
     bench_line("lending_village_grant_baseline", kind="raw_sql_count", eligible=eligible, seconds=baseline)
+    # The same lines once more, one village_grant per village (the officer's act on the page/API).
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM lending_creditline WHERE village_grant_id IS NOT NULL")
+        cursor.execute("DELETE FROM lending_villagegrant")
+        cursor.execute("VACUUM ANALYZE lending_creditline")
+    started = time.perf_counter()
+    for code in villages:
+        services.village_grant(actor=officer, product=product, region_code=code)  # type: ignore[arg-type]
+    seconds = time.perf_counter() - started
+    again = CreditLine.objects.count() - existing
+    bench_line(
+        "lending_village_grant",
+        mode="per_village",
+        villages=len(villages),
+        lines=again,
+        seconds=seconds,
+        per_second=again / seconds if seconds else 0.0,
+        load1=load1(),
+    )
     started = time.perf_counter()
     report = validation.validation_report(actor=admin, region=f"{COUNTY}000000", year=2026)  # type: ignore[arg-type]
     seconds = time.perf_counter() - started

@@ -21,7 +21,9 @@ from django.utils.translation import gettext as _
 from creditvillage.accounts.roles import Action
 from creditvillage.core import audit
 from creditvillage.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from creditvillage.core.models import AuditEvent
 from creditvillage.core.scope import Actor, can, code_range, significant_prefix
+from creditvillage.lending import grant_batch
 from creditvillage.lending.access import bank_serves, household_grant, require_lend
 from creditvillage.lending.models import (
     Bank,
@@ -263,79 +265,38 @@ class GrantPreview:
         return sum(c.limit_fen for c in self.candidates)
 
 
-def _current_ratings(prefix: str, subject_types: list[str]) -> dict[tuple[str, int], dict[str, Any]]:
-    """The latest final rating of every subject under ``prefix`` (one query, plain rows)."""
-    lo, hi = code_range(prefix)
-    rows = (
-        Rating.objects.filter(
-            region_code__gte=lo, region_code__lte=hi, status=RatingStatus.FINAL, subject_type__in=subject_types
-        )
-        .order_by("subject_type", "subject_id", "-created_at", "-pk")
-        .values_list("subject_type", "subject_id", "pk", "grade", "vetoed", "region_code", "household_id")
+def _candidate(row: grant_batch.Row) -> Candidate:
+    return Candidate(
+        subject_type=row.subject_type,
+        subject_id=row.subject_id,
+        household_id=row.household_id,
+        name=row.name,
+        region_code=row.region_code,
+        grade=row.grade,
+        rating_id=row.rating_id,
+        limit_fen=row.limit_fen,
+        max_rate_pct=row.max_rate_pct,
     )
-    out: dict[tuple[str, int], dict[str, Any]] = {}
-    for kind, sid, pk, grade, vetoed, region_code, household_id in rows:
-        out.setdefault(
-            (kind, sid),
-            {"id": pk, "grade": grade, "vetoed": vetoed, "region_code": region_code, "household_id": household_id},
-        )
-    return out
+
+
+def _eligible(product: CreditProduct, region_code: str) -> list[grant_batch.Row]:
+    return grant_batch.eligible_rows(
+        bank_id=product.bank_id,
+        subject_types=list(product.subject_types),
+        terms=product_terms(product),
+        region_code=region_code,
+    )
 
 
 def grant_candidates(product: CreditProduct, region_code: str) -> GrantPreview:
     """Every subject under the region eligible for a new line of ``product`` (no scope check).
 
-    Eligible: a current final rating whose grade has a tier with a line, no veto, no live line at
-    the bank yet, and — for a household — an active consent naming the bank.
+    Eligible: a current final rating (the latest in the subject's village) whose grade has a tier
+    with a line, no veto, the subject still filed in that village, no live line at the bank yet,
+    and — for a household — an active consent naming the bank. One query (``grant_batch``).
     """
-    prefix = significant_prefix(region_code)
-    lo, hi = code_range(prefix)
-    terms = product_terms(product)
-    ratings = _current_ratings(prefix, list(product.subject_types))
-    names: dict[tuple[str, int], str] = {}
-    kinds = set(product.subject_types)
-    if "household" in kinds:
-        for pk, name in Household.objects.filter(region_id__gte=lo, region_id__lte=hi).values_list("pk", "head_name"):
-            names[("household", pk)] = name
-    for kind, model in (("entity", BusinessEntity), ("collective", Collective)):
-        if kind in kinds:
-            for pk, name in model.objects.filter(region_id__gte=lo, region_id__lte=hi).values_list("pk", "name"):
-                names[(kind, pk)] = name
-    # By household id (the households just read), not by a join on the household's region: the
-    # consent table's household index answers it without scanning the bank's every consent.
-    household_ids = [sid for kind, sid in names if kind == "household"]
-    consented: set[int] = set()
-    for start in range(0, len(household_ids), 5000):
-        consented.update(
-            Consent.objects.filter(
-                bank_id=product.bank_id, revoked_at__isnull=True, household_id__in=household_ids[start : start + 5000]
-            ).values_list("household_id", flat=True)
-        )
-    live = set(
-        CreditLine.objects.filter(bank_id=product.bank_id, region_code__gte=lo, region_code__lte=hi)
-        .exclude(status=LineStatus.CLOSED)
-        .values_list("subject_type", "subject_id")
-    )
     preview = GrantPreview(region_code=region_code)
-    for (kind, sid), rating in sorted(ratings.items(), key=lambda item: (item[1]["region_code"], item[0])):
-        term = terms.get((kind, rating["grade"]))
-        if term is None or rating["vetoed"] or (kind, sid) in live or (kind, sid) not in names:
-            continue
-        if kind == "household" and sid not in consented:
-            continue
-        preview.candidates.append(
-            Candidate(
-                subject_type=kind,
-                subject_id=sid,
-                household_id=sid if kind == "household" else None,
-                name=names[(kind, sid)],
-                region_code=rating["region_code"],
-                grade=rating["grade"],
-                rating_id=rating["id"],
-                limit_fen=term[0],
-                max_rate_pct=term[1],
-            )
-        )
+    preview.candidates = [_candidate(row) for row in _eligible(product, region_code)]
     return preview
 
 
@@ -366,47 +327,114 @@ def village_grant(
     if not product.is_active:
         raise DomainError("product_inactive", _("该产品已停售"))
     with transaction.atomic():
-        preview = grant_candidates(product, region_code)
+        rows = _eligible(product, region_code)
         grant = VillageGrant.objects.create(
             bank_id=product.bank_id, product=product, region_code=region_code, granted_by=_user(actor)
         )
-        now = timezone.now()
-        CreditLine.objects.bulk_create(
+        _write_and_audit(actor, product, [grant], rows, reason)
+    preview = GrantPreview(region_code=region_code, candidates=[_candidate(row) for row in rows])
+    return grant, preview
+
+
+def _villages(actor: Actor | None, product: CreditProduct, region_code: str) -> list[str]:
+    """The village codes under a village, township or county the actor may grant for the bank."""
+    from creditvillage.regions.models import Region
+
+    require_lend(actor, product.bank, region_code)
+    if not Region.objects.filter(code=region_code).exists():
+        raise NotFound()
+    lo, hi = code_range(significant_prefix(region_code))
+    return list(
+        Region.objects.filter(level="village", code__gte=lo, code__lte=hi)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+
+
+def region_grant_preview(*, actor: Actor | None, product: CreditProduct, region_code: str) -> GrantPreview:
+    """The preview of ``region_grant``: every village's candidates, ordered by village (no writes)."""
+    villages = set(_villages(actor, product, region_code))
+    preview = GrantPreview(region_code=region_code)
+    preview.candidates = [_candidate(r) for r in _eligible(product, region_code) if r.region_code in villages]
+    return preview
+
+
+def region_grant(
+    *, actor: Actor | None, product: CreditProduct, region_code: str, reason: str = ""
+) -> list[VillageGrant]:
+    """整村授信 of every village under a township or county in one act (ADR 0036).
+
+    The same as one ``village_grant`` per village, in one transaction and a handful of queries:
+    one ``VillageGrant`` and one audit record per village (its lines created and their total),
+    the lines written in bulk. Villages with nothing to grant get a grant of 0 lines, as a
+    per-village grant would.
+    """
+    villages = _villages(actor, product, region_code)
+    if not product.is_active:
+        raise DomainError("product_inactive", _("该产品已停售"))
+    with transaction.atomic():
+        codes = set(villages)
+        rows = [r for r in _eligible(product, region_code) if r.region_code in codes]
+        user = _user(actor)
+        grants = VillageGrant.objects.bulk_create(
             [
-                CreditLine(
-                    bank_id=product.bank_id,
-                    product=product,
-                    subject_type=c.subject_type,
-                    subject_id=c.subject_id,
-                    household_id=c.household_id,
-                    subject_name=c.name,
-                    region_code=c.region_code,
-                    grade=c.grade,
-                    rating_id=c.rating_id,
-                    limit_fen=c.limit_fen,
-                    max_rate_pct=c.max_rate_pct,
-                    village_grant=grant,
-                    granted_by=_user(actor),
-                    granted_at=now,
-                )
-                for c in preview.candidates
-            ],
-            batch_size=2000,
-            ignore_conflicts=True,
+                VillageGrant(bank_id=product.bank_id, product=product, region_code=code, granted_by=user)
+                for code in villages
+            ]
         )
-        created = CreditLine.objects.filter(village_grant=grant)
-        grant.lines_created = created.count()
-        grant.total_fen = sum(created.values_list("limit_fen", flat=True))
-        grant.save(update_fields=["lines_created", "total_fen"])
+        _write_and_audit(actor, product, grants, rows, reason)
+    return grants
+
+
+def _write_and_audit(
+    actor: Actor | None, product: CreditProduct, grants: list[VillageGrant], rows: list[grant_batch.Row], reason: str
+) -> None:
+    """Write the rows' lines under their village's grant, count what was really created, audit each grant."""
+    user = _user(actor)
+    by_village = {g.region_code: g.pk for g in grants}
+    grant_batch.write_lines(
+        bank_id=product.bank_id,
+        product_id=product.pk,
+        rows=rows,
+        grant_ids=by_village,
+        granted_by_id=user.pk if user is not None else None,
+        granted_at=timezone.now(),
+    )
+    totals = grant_batch.grant_totals(by_village.values())
+    for g in grants:
+        g.lines_created, g.total_fen = totals[g.pk]
+    VillageGrant.objects.bulk_update(
+        [g for g in grants if g.lines_created or g.total_fen], ["lines_created", "total_fen"], batch_size=500
+    )
+    why = reason or _("整村授信")
+    if len(grants) == 1:
+        g = grants[0]
         audit.record(
             actor=actor,
             action="lending.village_grant",
-            target=grant,
-            region_code=region_code,
-            changes={"lines_created": [0, grant.lines_created], "total_fen": [0, grant.total_fen]},
-            reason=reason or _("整村授信"),
+            target=g,
+            region_code=g.region_code,
+            changes={"lines_created": [0, g.lines_created], "total_fen": [0, g.total_fen]},
+            reason=why,
         )
-    return grant, preview
+        return
+    label = (getattr(user, "display_name", "") or user.get_username()) if user is not None else ""
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=user if label else None,
+                actor_label=label or "system",
+                action="lending.village_grant",
+                target_type=g._meta.label_lower,
+                target_id=str(g.pk),
+                region_code=g.region_code,
+                changes={"lines_created": [0, g.lines_created], "total_fen": [0, g.total_fen]},
+                reason=why,
+            )
+            for g in grants
+        ],
+        batch_size=1000,
+    )
 
 
 def line_grant(*, actor: Actor | None, product: CreditProduct, subject_type: str, subject_id: int) -> CreditLine:

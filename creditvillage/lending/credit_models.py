@@ -129,9 +129,15 @@ class VillageGrant(ScopedModel):
 class CreditLine(ScopedModel):
     """A pre-approved revolving line (预授信额度) of one subject at one bank, from its final grade."""
 
-    bank = models.ForeignKey("lending.Bank", verbose_name=_("金融机构"), on_delete=models.PROTECT, related_name="lines")
+    # bank, product, village_grant and granted_by: no database FK constraint (ADR 0036): a county's
+    # grant writes ~85,000 lines and each deferred RI check at COMMIT cost as much as the insert.
+    # The writers hold the referenced rows in the same transaction; deletions go through the ORM
+    # (PROTECT / SET_NULL), as for ratings (ADR 0037). ``household`` keeps its constraint.
+    bank = models.ForeignKey(
+        "lending.Bank", verbose_name=_("金融机构"), on_delete=models.PROTECT, related_name="lines", db_constraint=False
+    )
     product = models.ForeignKey(
-        CreditProduct, verbose_name=_("信贷产品"), on_delete=models.PROTECT, related_name="lines"
+        CreditProduct, verbose_name=_("信贷产品"), on_delete=models.PROTECT, related_name="lines", db_constraint=False
     )
     subject_type = models.CharField(_("主体类型"), max_length=12)
     subject_id = models.BigIntegerField(_("主体编号"))
@@ -153,10 +159,21 @@ class CreditLine(ScopedModel):
     max_rate_pct = models.DecimalField(_("利率上限（%）"), max_digits=7, decimal_places=4)
     status = models.CharField(_("状态"), max_length=12, choices=LineStatus.choices, default=LineStatus.ACTIVE)
     village_grant = models.ForeignKey(
-        VillageGrant, verbose_name=_("整村授信"), null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+        VillageGrant,
+        verbose_name=_("整村授信"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_constraint=False,
     )
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("授信人"), null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("授信人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     granted_at = models.DateTimeField(_("授信时间"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

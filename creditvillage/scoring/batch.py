@@ -5,13 +5,21 @@ population), scores each chunk with the kernel and appends Rating rows with COPY
 executemany (SQLite). The whole run is one transaction (C17): killed mid-way it leaves nothing, and
 running it again does the whole run. Progress goes to a ``core.Job`` through a second connection
 on PostgreSQL (so the waiting page sees it while the run's transaction is open).
+
+On PostgreSQL, when the run's transaction has written nothing before the run (the command line, a
+job: not inside a cycle's locked transaction, not after a refresh), the next chunk is read on a
+second connection that imports the run's snapshot (``pg_export_snapshot``: it sees exactly what the
+run sees) while the current chunk is written: reading and writing overlap (ADR 0038).
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,19 +162,93 @@ def subject_bounds(subject_type: str, lo: str, hi: str) -> tuple[int, int, int]:
     return int(low or 0), int(high or 0), int(count or 0)
 
 
-def iter_chunks(cm: engine.CompiledModel, prefix: str, chunk: int, *, convert: bool = True) -> Any:
-    """The region's indicator rows, ``chunk`` subject ids at a time, as kernel columns."""
+def iter_chunks(
+    cm: engine.CompiledModel, prefix: str, chunk: int, *, convert: bool = True, snapshot: str | None = None
+) -> Any:
+    """The region's indicator rows, ``chunk`` subject ids at a time, as kernel columns.
+
+    With ``snapshot`` (an exported PostgreSQL snapshot of the caller's transaction) the chunks are
+    read ahead on a second connection in that snapshot, one chunk ahead of the caller."""
     lo, hi = code_range(prefix)
     first, last, count = subject_bounds(cm.subject_type, lo, hi)
     if not count:
         return
     sql, schema = read_sql(cm)
-    for a in range(first, last + 1, chunk):
+    starts = range(first, last + 1, chunk)
+
+    def read(a: int) -> Chunk | None:
         frame = tabular.read_frame(sql, [cm.subject_type, lo, hi, a, a + chunk], schema)
-        if frame.height:
-            columns, vetoes = to_columns(cm, frame) if convert else ({}, {})
-            keys = frame.select("subject_id", "household_id", "region_code", "snapshot_id")
-            yield Chunk(keys, frame, columns, vetoes)
+        if not frame.height:
+            return None
+        columns, vetoes = to_columns(cm, frame) if convert else ({}, {})
+        keys = frame.select("subject_id", "household_id", "region_code", "snapshot_id")
+        return Chunk(keys, frame, columns, vetoes)
+
+    parts = _read_ahead(read, starts, snapshot) if snapshot else (read(a) for a in starts)
+    for part in parts:
+        if part is not None:
+            yield part
+
+
+_DONE = object()
+
+
+def _read_ahead(read: Callable[[int], Chunk | None], starts: range, snapshot: str) -> Iterator[Chunk | None]:
+    """``read(a)`` for each start on a worker thread (its own connection, in ``snapshot``), one ahead."""
+    if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
+        raise ValueError("not a snapshot id")
+    out: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                for a in starts:
+                    if not put(read(a)):
+                        return
+            put(_DONE)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            put(exc)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=work, name="rating-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = out.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
+def export_snapshot() -> str | None:
+    """The run's snapshot for a read-ahead connection, when one sees what the run sees: PostgreSQL,
+    and the transaction has written nothing yet (its own writes would be invisible to the reader)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id_if_assigned() IS NULL")
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute("SELECT pg_export_snapshot()")
+        return str(cursor.fetchone()[0])
 
 
 class Progress:
@@ -238,6 +320,7 @@ def rating_run_create(
     chunk_size: int | None = None,
     refresh: bool | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    read_ahead: bool = True,
 ) -> RatingRun:
     """Score every subject under ``region_code`` with the active version of ``model_code`` (default:
     the default household model) and write the ratings as one ``RatingRun`` — all or nothing.
@@ -262,6 +345,7 @@ def rating_run_create(
                 indicators_refresh(prefix, subject_types=(cm.subject_type,))
             phases["refresh"] = time.perf_counter() - mark
             lo, hi = code_range(prefix)
+            snapshot = export_snapshot() if read_ahead else None
             total_subjects = subject_bounds(cm.subject_type, lo, hi)[2]
             progress.update(total=total_subjects, status="running", started_at=timezone.now())
             run = RatingRun.objects.create(
@@ -276,7 +360,7 @@ def rating_run_create(
             counts = np.zeros(len(cm.grades), dtype=np.int64)
             done = 0
             mark = time.perf_counter()
-            for part in iter_chunks(cm, prefix, chunk):
+            for part in iter_chunks(cm, prefix, chunk, snapshot=snapshot):
                 phases["read"] += time.perf_counter() - mark
                 mark = time.perf_counter()
                 scored = engine.score_columns(cm, part.columns, part.vetoes)
@@ -294,6 +378,7 @@ def rating_run_create(
             if job is not None:  # the run's own connection too (the side one cannot see an uncommitted job)
                 Job.objects.filter(pk=job.pk).update(total=done, done=done)
             run.message = " ".join(f"{name}={seconds:.2f}s" for name, seconds in phases.items())
+            run.message += " read-ahead" if snapshot else ""
             run.status = RunStatus.SUCCEEDED
             run.finished_at = timezone.now()
             run.subjects = done

@@ -74,6 +74,30 @@ def test_two_officers_granting_one_village_at_once_create_each_line_once(world: 
     assert sum(VillageGrant.objects.values_list("total_fen", flat=True)) == 3 * 30_000_000
 
 
+def test_a_township_grant_and_a_village_grant_at_once_create_each_line_once(
+    world: World, product: CreditProduct
+) -> None:
+    """The set-based writes (ADR 0036) keep the guarantee: the unique index decides, counts add up."""
+    _rated_village(world)
+    officers = _officers(world, 2)
+
+    def act(i: int) -> Any:
+        if i == 0:
+            return services.region_grant(actor=officers[0], product=product, region_code="341502204000")
+        return services.village_grant(actor=officers[1], product=product, region_code=ZHOUAN)
+
+    results = race(2, act)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert CreditLine.objects.count() == 3
+    assert CreditLine.objects.values("subject_id").distinct().count() == 3
+    zhouan = VillageGrant.objects.filter(region_code=ZHOUAN)
+    assert zhouan.count() == 2
+    assert sum(zhouan.values_list("lines_created", flat=True)) == 3
+    assert sum(zhouan.values_list("total_fen", flat=True)) == 3 * 30_000_000
+    for grant in zhouan:
+        assert CreditLine.objects.filter(village_grant=grant).count() == grant.lines_created
+
+
 def test_hundred_same_key_grants_have_one_effect(world: World, product: CreditProduct) -> None:
     _rated_village(world)
     officer = User.objects.get(username="bank_officer")

@@ -415,7 +415,99 @@ def page_spot_check_detail(m: Matrix) -> None:
             m.check_like_missing(name, f"GET {path}", response, missing, path, missing_path)
 
 
+ORG_VILLAGES = ("341502204201", "341502204202", "341502101201", "341181100201")
+
+
+def _org_seed(m: Matrix) -> list[tuple[str, Any]]:
+    """One business entity and one collective per village above (memoised): ``(subject_type, row)``."""
+    cached = getattr(m, "_collection_org_seed", None)
+    if cached is not None:
+        return cached
+    from creditvillage.core.identifiers import uscc_check_char
+    from creditvillage.registry.models import BusinessEntity, Collective
+
+    def uscc(prefix: str, n: int) -> str:
+        body = f"{prefix}MA7C{n:05d}"
+        return body + uscc_check_char(body)
+
+    rows: list[tuple[str, Any]] = []
+    for i, village in enumerate(ORG_VILLAGES):
+        rows.append(
+            (
+                "entity",
+                BusinessEntity.objects.create(
+                    region_id=village,
+                    name=f"矩阵农场{i}",
+                    uscc=uscc("93341502", 100 + i),
+                    kind="family_farm",
+                    legal_rep_name="矩阵",
+                ),
+            )
+        )
+        rows.append(
+            (
+                "collective",
+                Collective.objects.create(
+                    region_id=village, name=f"矩阵合作社{i}", uscc=uscc("N2341502", 200 + i), legal_rep_name="矩阵"
+                ),
+            )
+        )
+    m._collection_org_seed = rows  # type: ignore[attr-defined]
+    return rows
+
+
+def _may_collect_org(m: Matrix, user: Any, campaign: Any, region_id: str) -> bool:
+    if not (_has(m, user, "change") and _sees_campaign(m, user, campaign)):
+        return False
+    if not region_id.startswith(campaign.region_id[:9]):
+        return False
+    return user.is_superuser or any(
+        region_id.startswith(g.prefix) and g.household_id is None for g in _grants(m, user, "change")
+    )
+
+
+def page_organisation_list(m: Matrix) -> None:
+    _campaign_page(m, "organisations/", "change", "GET /collection/campaigns/<pk>/organisations/")
+    seed, orgs = _seed(m), _org_seed(m)
+    for name, user in m.personas.items():
+        for campaign in seed["campaigns"].values():
+            if not (_has(m, user, "change") and _sees_campaign(m, user, campaign)):
+                continue
+            text = response_text(m.page_clients[name].get(f"/collection/campaigns/{campaign.pk}/organisations/"))
+            for kind, row in orgs:
+                shown = f"/organisations/{kind}/{row.pk}/" in text
+                if shown != _may_collect_org(m, user, campaign, row.region_id):
+                    m.fail(f"{name} organisation list {campaign.pk}: {kind} {row.pk} shown={shown}")
+
+
+def page_organisation_form(m: Matrix) -> None:
+    seed, orgs = _seed(m), _org_seed(m)
+    for name, user in m.personas.items():
+        client = m.page_clients[name]
+        missing_path = f"/collection/campaigns/{MISSING}/organisations/entity/{MISSING}/"
+        missing_get = client.get(missing_path)
+        missing_post = client.post(missing_path, {"action": "save"})
+        before = _rows()
+        for campaign in seed["campaigns"].values():
+            for kind, row in orgs:
+                m.calls["GET+POST /collection/campaigns/<pk>/organisations/<kind>/<pk>/"] += 1
+                path = f"/collection/campaigns/{campaign.pk}/organisations/{kind}/{row.pk}/"
+                get = client.get(path)
+                m.check_no_leak(name, f"GET {path}", get, _hidden(m, user))
+                if _may_collect_org(m, user, campaign, row.region_id):
+                    if get.status_code != 200:
+                        m.fail(f"{name} GET {path}: {get.status_code}, expected 200")
+                    continue
+                m.check_like_missing(name, f"GET {path}", get, missing_get, path, missing_path)
+                post = client.post(path, {"action": "submit", "org-name": "越权", "org-legal_rep_name": "越权"})
+                m.check_like_missing(name, f"POST {path}", post, missing_post, path, missing_path)
+        if _rows() != before:
+            m.fail(f"{name}: refused entity/collective posts changed rows")
+
+
 PAGE_CASES = {
+    "collection:organisation-list": page_organisation_list,
+    "collection:organisation-form": page_organisation_form,
     "collection:home": page_home,
     "collection:collect-list": page_collect_list,
     "collection:submission-form": page_submission_form,

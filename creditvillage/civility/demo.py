@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import struct
+import zlib
 from decimal import Decimal
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -285,8 +287,55 @@ def build(ctx: DemoContext) -> None:
             reason="演示数据",
             channel="system",
         )
+    if zhouan_round is not None:
+        ctx.notes["civility_evidence"] = _evidence_photos(zhouan_round, households[ZHOUAN][7])
     ctx.notes["civility_rounds"] = {r.region_id: r.pk for r in rounds}
     ctx.notes["civility_flagged"] = [m.pk for m in flagged_members if m.flagged]
+
+
+def demo_png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+    """A real (decodable) PNG: one colour with a darker diagonal band; no imaging library needed."""
+    rows = bytearray()
+    for y in range(height):
+        rows += b"\0"
+        for x in range(width):
+            band = abs(x - y * width // height) < width // 10
+            rows += bytes(c // 2 if band else c for c in colour)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b"")
+    )
+
+
+EVIDENCE_COLOURS = [(70, 130, 180), (60, 160, 90), (200, 140, 60)]
+
+
+def _evidence_photos(round_: CivilityRound, vetoed_household: int) -> list[int]:
+    """周庵村: an evidence photo on the first sheet of every household (later chapters choose which
+    household the ``household`` login acts for) and on the second sheet of the vetoed one, stored
+    as ``civility/demo/<evaluation id>.png`` (replaced on a rebuild). Three images, reused."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    images = [demo_png(320, 240, colour) for colour in EVIDENCE_COLOURS]
+    chosen: dict[int, int] = {}
+    seen: dict[int, int] = {}
+    for pk, household_id in (
+        Evaluation.objects.filter(round=round_).order_by("household_id", "member_id").values_list("pk", "household_id")
+    ):
+        seen[household_id] = seen.get(household_id, 0) + 1
+        if seen[household_id] == 1 or (household_id == vetoed_household and seen[household_id] == 2):
+            chosen[pk] = household_id
+    for n, pk in enumerate(chosen):
+        name = f"civility/demo/{pk}.png"
+        default_storage.delete(name)
+        stored = default_storage.save(name, ContentFile(images[n % len(images)]))
+        Evaluation.objects.filter(pk=pk).update(photo=stored)
+    return list(chosen)
 
 
 def _insert_evaluations(

@@ -4,8 +4,6 @@ the household itself look at evidence photos (round page → household → thumb
 from __future__ import annotations
 
 import datetime as dt
-import struct
-import zlib
 from typing import Any
 
 import pytest
@@ -13,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import Page, expect
 
 from creditvillage.civility import services
+from creditvillage.civility.demo import demo_png
 from creditvillage.civility.models import PROCEDURE_STEPS, CivilityRound, Evaluation, GroupKind
 from creditvillage.core.models import AuditEvent
 from tests.browser.conftest import PHONE, assert_fits_the_screen, login, screenshot
@@ -21,23 +20,6 @@ from tests.fixtures import World
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ZHOUAN = "341502204201"
-
-
-def png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
-    """A real (decodable) PNG: a colour with a darker diagonal band, no imaging library needed."""
-    rows = b""
-    for y in range(height):
-        row = bytearray(b"\0")
-        for x in range(width):
-            band = abs(x - y * width // height) < width // 10
-            row += bytes(c // 2 if band else c for c in colour)
-        rows += bytes(row)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def closed_round_with_photos(site: World) -> tuple[CivilityRound, list[Evaluation]]:
@@ -62,7 +44,7 @@ def closed_round_with_photos(site: World) -> tuple[CivilityRound, list[Evaluatio
                 member=member,
                 marks={},
                 note=note,
-                photo=SimpleUploadedFile("p.png", png(640, 480, colour), "image/png"),
+                photo=SimpleUploadedFile("p.png", demo_png(640, 480, colour), "image/png"),
                 reason="录入纸质表",
             )  # fmt: skip
         )

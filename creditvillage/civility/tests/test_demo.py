@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import Count
 
+from creditvillage.accounts.models import RoleAssignment
 from creditvillage.civility import selectors
 from creditvillage.civility.models import CivilityRound, Evaluation, GroupMember, HouseholdResult, Relative
 from creditvillage.demo.builder import demo_build
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.django_db
 ZHOUAN = "341502204201"
 
 
-def test_demo_builds_closed_rounds_with_one_flag_and_one_veto() -> None:
+def test_demo_builds_closed_rounds_with_one_flag_and_one_veto(settings: object, tmp_path: object) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)  # type: ignore[attr-defined]
     started = time.perf_counter()
     demo_build()
     seconds = time.perf_counter() - started
@@ -54,4 +56,12 @@ def test_demo_builds_closed_rounds_with_one_flag_and_one_veto() -> None:
     assert Decimal("0") <= min(scores.values()) <= max(scores.values()) <= Decimal("30")
     per_round = dict(Evaluation.objects.values("round_id").annotate(n=Count("pk")).values_list("round_id", "n"))
     assert min(per_round.values()) >= 300
+    # evidence photos in 周庵村, real PNGs, on the vetoed household and the household login's own
+    photos = list(Evaluation.objects.exclude(photo="").select_related("round"))
+    zhouan_households = Household.objects.filter(region_id=ZHOUAN).count()
+    assert len(photos) == zhouan_households + 1
+    assert {e.round.region_id for e in photos} == {ZHOUAN}
+    assert all(e.photo.open("rb").read(8) == b"\x89PNG\r\n\x1a\n" for e in photos)
+    household_login = RoleAssignment.objects.get(user__username="household", role="household")
+    assert household_login.household_id in {e.household_id for e in photos}
     print(f"demo with civility built in {seconds:.1f}s")  # shown with -s

@@ -11,7 +11,8 @@ and, in the same run, the baseline: the same row changes as two bare SQL stateme
 county in one transaction (``rating_cycle_baseline kind=raw_sql``), with no per-village checks,
 notices or audit.
 
-Usage: ``bench/bench_rating_cycle.py [--households N] [--villages N]``.
+Usage: ``bench/bench_rating_cycle.py [--households N] [--villages N] [--database NAME]``; ``--database``
+reuses a database that already holds the county (its cycles, ratings and grades are emptied first).
 """
 
 from __future__ import annotations
@@ -38,11 +39,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=111_000)
     parser.add_argument("--villages", type=int, default=120)
+    parser.add_argument("--database", default=None, help="reuse this database (generated when empty)")
     args = parser.parse_args()
     if postgres_url() is None:
         print("bench_rating_cycle: CV_DATABASE_URL is not PostgreSQL; skipping", flush=True)
         return 0
-    setup_django(fresh_postgres("cv_bench_rating_cycle"))
+    if args.database:
+        from bench_rate_batch import reused
+
+        setup_django(reused(args.database))
+    else:
+        setup_django(fresh_postgres("cv_bench_rating_cycle"))
 
     from django.db import connection, transaction
     from django.utils import timezone
@@ -53,9 +60,14 @@ def main() -> int:
     from creditvillage.registry.generation import archives_generate
     from creditvillage.registry.models import Household
 
-    archives_generate(county=COUNTY, villages=args.villages, households=args.households, seed=1)
-    admin = User.objects.create_user(username="bench-admin", password="bench-only-password-1")
-    RoleAssignment.objects.create(user=admin, role="admin", region_id=f"{COUNTY}000000")
+    if Household.objects.count() != args.households:
+        archives_generate(county=COUNTY, villages=args.villages, households=args.households, seed=1)
+    with connection.cursor() as cursor:  # a reused database: no cycle, rating or grade left
+        cursor.execute("TRUNCATE rating_rating, rating_ratingrun, rating_notice, rating_ratingcycle CASCADE")
+        cursor.execute("UPDATE registry_household SET grade = '' WHERE grade <> ''")
+        cursor.execute("VACUUM ANALYZE registry_household")
+    admin, _ = User.objects.get_or_create(username="bench-admin")
+    RoleAssignment.objects.get_or_create(user=admin, role="admin", region_id=f"{COUNTY}000000")
     households = Household.objects.count()
 
     cycle = services.cycle_open(actor=admin, region_code=COUNTY, year=2026)

@@ -40,6 +40,10 @@ class SubmissionItem(Schema):
     household_id: int | None
     household_number: str
     head_name: str
+    subject_type: str = "household"
+    subject_id: int | None = None
+    subject_name: str = ""
+    subject_code: str = ""
     state: str
     state_display: str
     channel: str
@@ -82,6 +86,10 @@ def _item(s: Submission) -> dict[str, Any]:
         "household_id": s.household_id,
         "household_number": household.number if household else "",
         "head_name": household.head_name if household else "",
+        "subject_type": s.subject_type,
+        "subject_id": s.subject_id,
+        "subject_name": s.subject_label,
+        "subject_code": s.subject_code,
         "state": s.state,
         "state_display": str(s.get_state_display()),
         "channel": s.channel,

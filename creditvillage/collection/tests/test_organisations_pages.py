@@ -177,3 +177,28 @@ def test_verification_page_diff_and_field_by_field(world: World, campaign: Campa
     assert response.status_code == 302
     entity.refresh_from_db()
     assert (entity.kind, entity.employees, entity.status) == ("cooperative", 5, "verified")
+
+
+def test_api_lists_and_verifies_an_entity_submission(world: World, campaign: Campaign, entity: BusinessEntity) -> None:
+    client_for(world, "collector").post(form_path(campaign, entity), entity_post(entity, action="submit"))
+    submission = Submission.objects.get(subject_type="entity", subject_id=entity.pk)
+    api = client_for(world, "township_operator")
+    items = api.get(f"/api/v1/collection/submissions?campaign={campaign.pk}").json()["items"]
+    item = next(i for i in items if i["id"] == submission.pk)
+    assert (item["subject_type"], item["subject_id"], item["subject_name"], item["subject_code"]) == (
+        "entity",
+        entity.pk,
+        "周庵家庭农场",
+        entity.uscc,
+    )
+    assert item["household_id"] is None
+    detail = api.get(f"/api/v1/collection/submissions/{submission.pk}").json()
+    assert {"entity.kind", "entity.employees"} <= {row["key"] for row in detail["diff"]}
+    response = api.post(
+        f"/api/v1/collection/submissions/{submission.pk}/verify",
+        {"version": submission.version, "fields": ["entity.employees"]},
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    entity.refresh_from_db()
+    assert (entity.employees, entity.kind) == (18, "family_farm")

@@ -113,6 +113,7 @@ def submission_diff(submission: Submission, *, actor: Actor | None = None) -> li
     reasons = submission.return_reasons or {}
     for row in rows:
         row["reason"] = reasons.get(row["key"], "")
+        row["money"] = row["key"].endswith("_fen")
     if actor is not None and not can(actor, Action.VIEW_SENSITIVE, submission):
         if submission.subject_type != "household":
             _mask_org_rows(rows)

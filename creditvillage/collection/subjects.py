@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from creditvillage.collection.models import SubjectType
 from creditvillage.core.identifiers import validate_mobile, validate_resident_id, validate_uscc
-from creditvillage.core.money import format_yuan
+from creditvillage.core.money import fen_to_yuan
 from creditvillage.registry import services as registry_services
 from creditvillage.registry.choices import EntityKind
 from creditvillage.registry.models import BusinessEntity, Collective
@@ -211,7 +211,7 @@ def display(key: str, value: Any) -> Any:
     """A diff value as shown: money in yuan, the entity kind by its label."""
     name = key.split(".", 1)[-1]
     if name.endswith("_fen") and isinstance(value, int) and not isinstance(value, bool):
-        return format_yuan(value)
+        return f"{fen_to_yuan(value):,.2f}"  # the label says 元
     if name == "kind" and value in EntityKind.values:
         return str(EntityKind(value).label)
     return value

@@ -74,7 +74,7 @@ def test_collector_corrects_an_entity_on_a_phone_and_the_township_verifies(page:
     login(page, url, "township_operator")
     page.goto(f"{url}/collection/submissions/{submission.pk}/")
     expect(page.locator('tr[data-key="entity.kind"]')).to_contain_text("农民专业合作社")
-    expect(page.locator('tr[data-key="entity.assets_fen"]')).to_contain_text("1,500,000.50 元")
+    expect(page.locator('tr[data-key="entity.assets_fen"]')).to_contain_text("1,500,000.50")
     screenshot(page, "phone-collection-entity-verify")
     page.get_by_label("逐项校核", exact=False).check()
     page.locator('tr[data-key="entity.assets_fen"] input[type="checkbox"]').uncheck()

@@ -78,7 +78,7 @@ def test_verify_applies_through_the_registry_and_snapshots(
         "entity.phone",
     }
     assert diff["entity.kind"]["new"] == "农民专业合作社"
-    assert diff["entity.assets_fen"]["old"] == "1,200,000.00 元"
+    assert diff["entity.assets_fen"]["old"] == "1,200,000.00"
     assert diff["entity.assets_fen"]["label"] == "资产总额（元）"
     operator = world.users["township_operator"]
     verified = services.submission_verify(actor=operator, submission=submission, expected_version=submission.version)

@@ -471,6 +471,7 @@ def compensate(request: AuthedRequest, pk: int) -> HttpResponse:
         "due_fen": risk.compensation_due(fund, loan),
         "compensable": compensable,
         "payout": payout,
+        "paid_fen": -payout.amount_fen if payout else 0,
         "share": share,
         "loss_fen": share.loss_fen if share else loss,
         "split": [

@@ -863,3 +863,413 @@ PAGE_CASES: dict[str, Callable[[Matrix], None] | str] = {
     "lending:loan": page_loan,
     "lending:loan-action": page_loan_action,
 }
+
+
+# ------------------------------------------------------------------------------------------------
+# Risk sharing (风险补偿金, 4321), the validation page, the bank's pre-approved list and uploads
+# ------------------------------------------------------------------------------------------------
+
+FUND_ROLES = {"admin", "regulator", "township_operator", "auditor", "bank_officer"}
+MISSING_FUND = 99_999_994
+
+
+def _fund_seed(m: Matrix) -> dict[str, Any]:
+    """Two county funds (金安区, 天长市) with a deposit each, and a 4321 split for every seed loan."""
+    cached = getattr(m, "_lending_fund_seed", None)
+    if cached is not None:
+        return cached
+    from creditvillage.lending import risk
+    from creditvillage.lending.models import LossShare, RiskFund
+
+    seed = _seed(m)
+    funds = {}
+    for county, name in (("341502", "金安区风险补偿金"), ("341181", "天长市风险补偿金")):
+        fund = RiskFund.objects.create(region=m.world.region(county), name=name, per_loan_cap_fen=5_000_000)
+        risk.fund_deposit(actor=None, fund=fund, amount_fen=100_000_000, reason="注资")
+        funds[county] = fund
+    for loan in seed["loans"].values():
+        parts = risk.split_4321(1_000_003)
+        LossShare.objects.create(
+            loan=loan,
+            region_code=loan.region_code,
+            loss_fen=1_000_003,
+            guarantor_fen=parts["guarantor"],
+            reguarantor_fen=parts["reguarantor"],
+            bank_fen=parts["bank"],
+            government_fen=parts["government"],
+        )
+    out = {"funds": funds}
+    m._lending_fund_seed = out  # type: ignore[attr-defined]
+    return out
+
+
+def fund_visible(m: Matrix, user: User, county: str) -> bool:
+    """A fund is seen by a grant of a fund role at or above its county, or inside it."""
+    if user.is_superuser:
+        return True
+    return any(
+        g.role in FUND_ROLES
+        and g.household_id is None
+        and g.merchant_id is None
+        and (county.startswith(g.prefix) or g.prefix.startswith(county))
+        for g in m.oracle.grants(user, "view_stats")
+    )
+
+
+def fund_admin(m: Matrix, user: User, county: str) -> bool:
+    return user.is_superuser or any(county.startswith(g.prefix) for g in m.oracle.grants(user, "configure"))
+
+
+def _fund_viewer(m: Matrix, user: User) -> bool:
+    return user.is_superuser or any(
+        g.role in FUND_ROLES and g.household_id is None and g.merchant_id is None
+        for g in m.oracle.grants(user, "view_stats")
+    )
+
+
+def _share_visible(m: Matrix, user: User, household_id: int, bank_id: int) -> bool:
+    """Loss shares have no household narrowing: a household's own grant sees none."""
+    if user.is_superuser:
+        return True
+    household = m.oracle.households[household_id]
+    return any(
+        household.region_id.startswith(g.prefix)
+        and g.merchant_id is None
+        and g.household_id is None
+        and (g.bank_id is None or (g.bank_id == bank_id and _consented(household_id, bank_id)))
+        for g in m.oracle.grants(user, "view")
+    )
+
+
+def api_fund_list(m: Matrix) -> None:
+    funds = _fund_seed(m)["funds"]
+    for name, user in m.personas.items():
+        m.calls["GET /lending/funds"] += 1
+        response = m.api_clients[name].get(f"{API}/lending/funds")
+        expected = {f.pk for county, f in funds.items() if fund_visible(m, user, county)}
+        got = {item["id"] for item in response.json()} if response.status_code == 200 else set()
+        if response.status_code != 200 or got != expected:
+            m.fail(f"{name} GET /lending/funds: {response.status_code} {sorted(got)} != {sorted(expected)}")
+        m.check_no_leak(name, "GET /lending/funds", response, set(m.oracle.households))
+
+
+def api_fund_detail(m: Matrix) -> None:
+    funds = _fund_seed(m)["funds"]
+    for name, user in m.personas.items():
+        client = m.api_clients[name]
+        missing = client.get(f"{API}/lending/funds/{MISSING_FUND}")
+        for county, fund in funds.items():
+            m.calls["GET /lending/funds/{id}"] += 1
+            m.note_relation(user, fund.region_id)
+            response = client.get(f"{API}/lending/funds/{fund.pk}")
+            m.check_no_leak(name, f"GET fund {fund.pk}", response, set(m.oracle.households))
+            if fund_visible(m, user, county):
+                if response.status_code != 200 or response.json()["id"] != fund.pk:
+                    m.fail(f"{name} GET fund {fund.pk}: {response.status_code}, expected 200")
+            else:
+                m.check_like_missing(name, f"GET fund {fund.pk}", response, missing, str(fund.pk), str(MISSING_FUND))
+
+
+def api_fund_deposit(m: Matrix) -> None:
+    funds = _fund_seed(m)["funds"]
+    body = {"amount_yuan": "1.00", "reason": "matrix"}
+    for name, user in m.personas.items():
+        client = m.api_clients[name]
+
+        def post(pk: int, client: Any = client) -> Any:
+            return client.post(f"{API}/lending/funds/{pk}/deposits", body, content_type="application/json")
+
+        missing = _rolled_back(lambda post=post: post(MISSING_FUND))
+        before = snapshot()
+        for county, fund in funds.items():
+            m.calls["POST /lending/funds/{id}/deposits"] += 1
+            response = _rolled_back(lambda post=post, fund=fund: post(fund.pk))
+            if fund_admin(m, user, county):
+                if response.status_code != 201:
+                    m.fail(f"{name} POST deposit {fund.pk}: {response.status_code}, expected 201")
+            elif fund_visible(m, user, county):
+                if response.status_code != 403:
+                    m.fail(f"{name} POST deposit {fund.pk}: {response.status_code}, expected 403")
+            else:
+                m.check_like_missing(
+                    name, f"POST deposit {fund.pk}", response, missing, str(fund.pk), str(MISSING_FUND)
+                )
+        if diff := snapshot_diff(before, snapshot()):
+            m.fail(f"{name} POST deposits: changed {diff}")
+
+
+def _defaulted_post(client: Any, path: str, pk: int, data: dict[str, Any], json: bool) -> Any:
+    """Make the loan defaulted (and guaranteed) and post, all rolled back."""
+    from creditvillage.lending.models import Loan
+
+    def call() -> Any:
+        Loan.objects.filter(pk=pk).update(status="defaulted", principal_outstanding_fen=1_000_000, guaranteed=True)
+        if json:
+            return client.post(path, data, content_type="application/json")
+        client.cookies.pop("messages", None)
+        return client.post(path, data)
+
+    response = _rolled_back(call)
+    client.cookies.pop("messages", None)
+    return response
+
+
+def _county(code: str) -> str:
+    return code[:6]
+
+
+def api_loan_compensate(m: Matrix) -> None:
+    seed = _seed(m)
+    _fund_seed(m)
+    for name, user in m.personas.items():
+        client = m.api_clients[name]
+        missing = _defaulted_post(client, f"{API}/lending/loans/{MISSING}/compensate", MISSING, {}, True)
+        before = snapshot()
+        for pk, loan in seed["loans"].items():
+            m.calls["POST /lending/loans/{id}/compensate"] += 1
+            m.note_relation(user, loan.region_code)
+            path = f"{API}/lending/loans/{loan.pk}/compensate"
+            response = _defaulted_post(client, path, loan.pk, {}, True)
+            visible = row_visible(m, user, pk, loan.bank_id)
+            m.check_no_leak(name, f"POST {path}", response, set(m.oracle.households) - ({pk} if visible else set()))
+            county = _county(loan.region_code)
+            if visible and fund_visible(m, user, county):
+                expected = 201 if fund_admin(m, user, county) else 403
+                if response.status_code != expected:
+                    m.fail(f"{name} POST {path}: {response.status_code}, expected {expected}")
+                continue
+            m.check_like_missing(name, f"POST {path}", response, missing, str(loan.pk), str(MISSING))
+        if diff := snapshot_diff(before, snapshot()):
+            m.fail(f"{name} POST compensate: changed {diff}")
+
+
+def api_loss_shares(m: Matrix) -> None:
+    seed = _seed(m)
+    _fund_seed(m)
+    for name, user in m.personas.items():
+        client = m.api_clients[name]
+        m.calls["GET /lending/loss-shares"] += 1
+        response = client.get(f"{API}/lending/loss-shares")
+        expected = {loan.pk for pk, loan in seed["loans"].items() if _share_visible(m, user, pk, loan.bank_id)}
+        got = {item["loan_id"] for item in response.json().get("items", [])} if response.status_code == 200 else set()
+        if response.status_code != 200 or got != expected:
+            m.fail(f"{name} GET /lending/loss-shares: {response.status_code} {sorted(got)} != {sorted(expected)}")
+        m.check_no_leak(name, "GET /lending/loss-shares", response, set(m.oracle.households))
+        missing = client.get(f"{API}/lending/loss-shares?region={MISSING_REGION}")
+        for code in m.oracle.regions:
+            if code not in m.oracle.regions_for(user, "view"):
+                m.calls["GET /lending/loss-shares?region"] += 1
+                out = client.get(f"{API}/lending/loss-shares?region={code}")
+                m.check_like_missing(name, f"GET loss-shares?region={code}", out, missing, code, MISSING_REGION)
+
+
+API_CASES.update(
+    {
+        ("GET", f"{API}/lending/funds"): api_fund_list,
+        ("GET", f"{API}/lending/funds/{{fund_id}}"): api_fund_detail,
+        ("POST", f"{API}/lending/funds/{{fund_id}}/deposits"): api_fund_deposit,
+        ("POST", f"{API}/lending/loans/{{loan_id}}/compensate"): api_loan_compensate,
+        ("GET", f"{API}/lending/loss-shares"): api_loss_shares,
+    }
+)
+
+
+def page_funds(m: Matrix) -> None:
+    funds = _fund_seed(m)["funds"]
+    for name, user in m.personas.items():
+        m.calls["GET /lending/funds/"] += 1
+        response = m.page_clients[name].get("/lending/funds/")
+        m.check_no_leak(name, "GET /lending/funds/", response, set(m.oracle.households))
+        if not _fund_viewer(m, user):
+            if response.status_code != 403:
+                m.fail(f"{name} GET /lending/funds/: {response.status_code}, expected 403")
+            continue
+        text = response_text(response)
+        for county, fund in funds.items():
+            if (f'data-fund="{fund.pk}"' in text) != fund_visible(m, user, county):
+                m.fail(f"{name} GET /lending/funds/: fund {county} shown={not fund_visible(m, user, county)}")
+
+
+def page_fund(m: Matrix) -> None:
+    funds = _fund_seed(m)["funds"]
+    for name, user in m.personas.items():
+        client = m.page_clients[name]
+        missing_path = f"/lending/funds/{MISSING_FUND}/"
+        missing = client.get(missing_path)
+        for county, fund in funds.items():
+            m.calls["GET /lending/funds/<pk>/"] += 1
+            path = f"/lending/funds/{fund.pk}/"
+            response = client.get(path)
+            m.check_no_leak(name, f"GET {path}", response, set(m.oracle.households))
+            if fund_visible(m, user, county):
+                if response.status_code != 200:
+                    m.fail(f"{name} GET {path}: {response.status_code}")
+            else:
+                m.check_like_missing(name, f"GET {path}", response, missing, path, missing_path)
+
+
+def page_fund_deposit(m: Matrix) -> None:
+    funds = _fund_seed(m)["funds"]
+    for name, user in m.personas.items():
+        client = m.page_clients[name]
+        missing_path = f"/lending/funds/{MISSING_FUND}/deposit/"
+        missing = _page_post(client, missing_path, {"amount": "1", "reason": "m"})
+        before = snapshot()
+        for county, fund in funds.items():
+            m.calls["POST /lending/funds/<pk>/deposit/"] += 1
+            path = f"/lending/funds/{fund.pk}/deposit/"
+            response = _page_post(client, path, {"amount": "1", "reason": "m"})
+            if fund_admin(m, user, county):
+                if response.status_code != 302:
+                    m.fail(f"{name} POST {path}: {response.status_code}, expected 302")
+            elif fund_visible(m, user, county):
+                if response.status_code != 403:
+                    m.fail(f"{name} POST {path}: {response.status_code}, expected 403")
+            else:
+                m.check_like_missing(name, f"POST {path}", response, missing, path, missing_path)
+        if diff := snapshot_diff(before, snapshot()):
+            m.fail(f"{name} POST fund deposit: changed {diff}")
+
+
+def page_compensate(m: Matrix) -> None:
+    seed = _seed(m)
+    _fund_seed(m)
+    for name, user in m.personas.items():
+        client = m.page_clients[name]
+        missing_path = f"/lending/loans/{MISSING}/compensate/"
+        missing = client.get(missing_path)
+        missing_post = _defaulted_post(client, missing_path, MISSING, {"op": "compensate"}, False)
+        before = snapshot()
+        for pk, loan in seed["loans"].items():
+            m.calls["GET /lending/loans/<pk>/compensate/"] += 1
+            path = f"/lending/loans/{loan.pk}/compensate/"
+            visible = row_visible(m, user, pk, loan.bank_id)
+            seen = visible and fund_visible(m, user, _county(loan.region_code))
+            response = client.get(path)
+            m.check_no_leak(name, f"GET {path}", response, set(m.oracle.households) - ({pk} if visible else set()))
+            if seen:
+                if response.status_code != 200:
+                    m.fail(f"{name} GET {path}: {response.status_code}")
+                continue
+            m.check_like_missing(name, f"GET {path}", response, missing, path, missing_path)
+            posted = _defaulted_post(client, path, loan.pk, {"op": "compensate"}, False)
+            m.check_like_missing(name, f"POST {path}", posted, missing_post, path, missing_path)
+        after = snapshot()
+        after.pop("core.AuditEvent", None)  # the GETs log bank reads
+        before.pop("core.AuditEvent", None)
+        if diff := snapshot_diff(before, after):
+            m.fail(f"{name} POST compensate page: changed {diff}")
+
+
+def page_loss_shares(m: Matrix) -> None:
+    seed = _seed(m)
+    _fund_seed(m)
+    for name, user in m.personas.items():
+        m.calls["GET /lending/loss-shares/"] += 1
+        response = m.page_clients[name].get("/lending/loss-shares/")
+        shown = {pk for pk, loan in seed["loans"].items() if _share_visible(m, user, pk, loan.bank_id)}
+        m.check_no_leak(name, "GET /lending/loss-shares/", response, set(m.oracle.households) - shown)
+        if not (user.is_superuser or m.oracle.grants(user, "view_stats")):
+            if response.status_code != 403:
+                m.fail(f"{name} GET /lending/loss-shares/: {response.status_code}, expected 403")
+        elif response.status_code != 200:
+            m.fail(f"{name} GET /lending/loss-shares/: {response.status_code}")
+
+
+def page_validation(m: Matrix) -> None:
+    _seed(m)
+    for name, user in m.personas.items():
+        client = m.page_clients[name]
+        stats = user.is_superuser or bool(m.oracle.grants(user, "view_stats"))
+        missing_path = f"/lending/validation/?region={MISSING_REGION}"
+        missing = client.get(missing_path)
+        visible_regions = m.oracle.regions_for(user, "view")
+        for code in m.oracle.regions:
+            m.calls["GET /lending/validation/"] += 1
+            path = f"/lending/validation/?region={code}&year=2026"
+            response = client.get(path)
+            m.check_no_leak(name, f"GET {path}", response, set(m.oracle.households))
+            if stats and code in visible_regions:
+                if response.status_code != 200:
+                    m.fail(f"{name} GET {path}: {response.status_code}")
+                continue
+            if not stats:
+                if response.status_code != 403:
+                    m.fail(f"{name} GET {path}: {response.status_code}, expected 403")
+                continue
+            m.check_like_missing(name, f"GET {path}", response, missing, code, MISSING_REGION)
+
+
+def page_pre_approved(m: Matrix) -> None:
+    from creditvillage.lending.models import CreditLine
+
+    _seed(m)
+    for name, user in m.personas.items():
+        client = m.page_clients[name]
+        m.calls["GET /lending/pre-approved/"] += 1
+        response = client.get("/lending/pre-approved/")
+        if not _is_officer(m, user):
+            if response.status_code != 403:
+                m.fail(f"{name} GET /lending/pre-approved/: {response.status_code}, expected 403")
+            continue
+        text = response_text(response)
+        for ln in CreditLine.objects.all():
+            if (f'data-line="{ln.pk}"' in text) != row_visible(m, user, ln.household_id, ln.bank_id):
+                m.fail(f"{name} GET /lending/pre-approved/: line {ln.pk} wrongly shown or hidden")
+        m.check_no_leak(name, "GET /lending/pre-approved/", response, _hidden(m, user))
+        missing = client.get(f"/lending/pre-approved/?region={MISSING_REGION}")
+        for code in m.oracle.regions:
+            if code not in m.oracle.regions_for(user, "view"):
+                m.calls["GET /lending/pre-approved/?region"] += 1
+                out = client.get(f"/lending/pre-approved/?region={code}")
+                m.check_like_missing(name, f"GET pre-approved?region={code}", out, missing, code, MISSING_REGION)
+
+
+def _xlsx(loan_id: int) -> io.BytesIO:
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer)
+    sheet = book.add_worksheet()
+    for col, head in enumerate(("贷款编号", "还款金额（元）", "还款日期", "流水号")):
+        sheet.write(0, col, head)
+    for col, value in enumerate((loan_id, "1.00", "2026-02-01", f"P-{loan_id}")):
+        sheet.write(1, col, value)
+    book.close()
+    buffer.seek(0)
+    buffer.name = "r.xlsx"
+    return buffer
+
+
+def page_repayments_upload(m: Matrix) -> None:
+    seed = _seed(m)
+    for name, user in m.personas.items():
+        client = m.page_clients[name]
+        missing = _page_post(client, "/lending/repayments/upload/", {"file": _xlsx(MISSING)})
+        before = snapshot()
+        for pk, loan in seed["loans"].items():
+            m.calls["POST /lending/repayments/upload/"] += 1
+            response = _page_post(client, "/lending/repayments/upload/", {"file": _xlsx(loan.pk)})
+            if not _is_officer(m, user):
+                if response.status_code != 403:
+                    m.fail(f"{name} POST /lending/repayments/upload/: {response.status_code}, expected 403")
+                continue
+            m.check_no_leak(name, "POST repayments upload", response, set(m.oracle.households))
+            if not row_visible(m, user, pk, loan.bank_id):
+                _batch_like_missing(m, name, "POST repayments upload page", response, missing)
+        if diff := snapshot_diff(before, snapshot()):
+            m.fail(f"{name} POST /lending/repayments/upload/: changed {diff}")
+
+
+PAGE_CASES.update(
+    {
+        "lending:funds": page_funds,
+        "lending:fund": page_fund,
+        "lending:fund-deposit": page_fund_deposit,
+        "lending:compensate": page_compensate,
+        "lending:loss-shares": page_loss_shares,
+        "lending:validation": page_validation,
+        "lending:pre-approved": page_pre_approved,
+        "lending:repayments-upload": page_repayments_upload,
+    }
+)

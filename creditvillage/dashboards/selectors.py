@@ -124,10 +124,10 @@ def children_lending(*, actor: Actor | None, regions: list[Any]) -> dict[str, di
         if (code := row["region_code"][:depth].ljust(12, "0")) in out:
             out[code]["granted_fen"] += row["granted"] or 0
             out[code]["used_fen"] += row["used"] or 0
-    for row in loans:
-        if (code := row["region_code"][:depth].ljust(12, "0")) in out:
-            out[code]["outstanding_fen"] += row["outstanding"] or 0
-            out[code]["npl_fen"] += row["npl"] or 0
+    for loan_row in loans:
+        if (code := loan_row["region_code"][:depth].ljust(12, "0")) in out:
+            out[code]["outstanding_fen"] += loan_row["outstanding"] or 0
+            out[code]["npl_fen"] += loan_row["npl"] or 0
     return out
 
 

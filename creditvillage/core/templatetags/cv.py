@@ -27,6 +27,7 @@ AUDIT_ACTIONS = {
     "household.returned": gettext_lazy("退回修改"),
     "household.read_by_bank": gettext_lazy("银行查阅档案"),
     "household.exported": gettext_lazy("导出"),
+    "stats.exported": gettext_lazy("导出统计"),
     "person.updated": gettext_lazy("修改家庭成员"),
     "person.created": gettext_lazy("新增家庭成员"),
 }

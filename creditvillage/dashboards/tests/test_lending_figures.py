@@ -95,3 +95,38 @@ def test_a_household_sees_its_own_line_and_loans_on_its_home_page(world: World, 
     # Another household's user sees none of it.
     client.force_login(world.users["collector"])
     assert 'data-task="own-credit"' not in client.get("/").content.decode()
+
+
+def test_region_figures_export_to_excel(world: World, product: Any, client: Any) -> None:  # noqa: F811
+    import io
+
+    from python_calamine import CalamineWorkbook
+
+    from creditvillage.core.models import AuditEvent
+
+    loan = _disbursed(world, product, dt.date(2026, 1, 10))
+    loans.loan_default(loan=loan, overdue_days=120, on=dt.date(2026, 6, 1))
+    client.force_login(world.users["township_operator"])
+    assert "/regions/341502204000/export.xlsx" in client.get("/").content.decode()
+    response = client.get("/regions/341502204000/export.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="341502204000-')
+    book = CalamineWorkbook.from_filelike(io.BytesIO(response.content))
+    assert book.sheet_names == ["概况", "等级分布", "下辖区域"]
+    overview = {row[0]: row[1] for row in book.get_sheet_by_name("概况").to_python()[1:]}
+    assert overview["区域"] == "横塘岗乡（341502204000）"
+    assert overview["农户（户）"] == 6
+    assert overview["授信额度（元）"] == 500_000
+    assert overview["不良贷款（元）"] == 50_000
+    assert overview["不良率（%）"] == 100
+    villages = {row[0]: row for row in book.get_sheet_by_name("下辖区域").to_python()[1:]}
+    assert villages["341502204201"][1:3] == ["周庵村", 3]
+    assert villages["341502204201"][6:10] == [500_000, 50_000, 50_000, 50_000]
+    assert villages["341502204202"][6] == 0
+    event = AuditEvent.objects.get(action="stats.exported")
+    assert (event.actor_id, event.region_code) == (world.users["township_operator"].pk, "341502204000")
+    # Out of scope, or without figures on the page: the answer of a region that does not exist.
+    client.force_login(world.users["other_township_operator"])
+    assert client.get("/regions/341502204000/export.xlsx").status_code == 404
+    client.force_login(world.users["household"])
+    assert client.get("/regions/341502204201/export.xlsx").status_code == 404

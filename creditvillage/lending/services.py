@@ -373,8 +373,6 @@ def region_grant(
     if not product.is_active:
         raise DomainError("product_inactive", _("该产品已停售"))
     with transaction.atomic():
-        codes = set(villages)
-        rows = [r for r in _eligible(product, region_code) if r.region_code in codes]
         user = _user(actor)
         grants = VillageGrant.objects.bulk_create(
             [
@@ -382,6 +380,8 @@ def region_grant(
                 for code in villages
             ]
         )
+        codes = set(villages)
+        rows = [r for r in _eligible(product, region_code) if r.region_code in codes]
         _write_and_audit(actor, product, grants, rows, reason)
     return grants
 
@@ -400,7 +400,13 @@ def _write_and_audit(
         granted_by_id=user.pk if user is not None else None,
         granted_at=timezone.now(),
     )
-    totals = grant_batch.grant_totals(by_village.values())
+    _count_and_audit(actor, grants, reason)
+
+
+def _count_and_audit(actor: Actor | None, grants: list[VillageGrant], reason: str) -> None:
+    """Each grant's lines really created and their total (one query), saved and audited."""
+    user = _user(actor)
+    totals = grant_batch.grant_totals(g.pk for g in grants)
     for g in grants:
         g.lines_created, g.total_fen = totals[g.pk]
     VillageGrant.objects.bulk_update(

@@ -74,21 +74,30 @@ openapi: setup
 system-deps:
 	./scripts/system-deps.sh
 
-test: setup system-deps lint typecheck check test-sqlite test-pg
+# The static gates are single-threaded: run them side by side (one per core) before the passes.
+test: setup system-deps
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck check
+	$(MAKE) --no-print-directory test-sqlite test-pg
 
-# Two xdist workers; the browser tests run on their own (one live server). The C5 matrix (database-agnostic
-# scoping logic, several minutes) runs in the PostgreSQL pass only.
-XDIST ?= -n 2
+# Two xdist workers (worksteal: an idle worker takes pending tests from the busy one, so the run
+# ends together); the C5 matrix items are run first (conftest.py). The browser tests need one live
+# server and mostly wait on Chromium: they run beside the SQLite pass, in their own process, with
+# their output printed after it. The C5 matrix (database-agnostic scoping logic) runs in the
+# PostgreSQL pass only.
+XDIST ?= -n 2 --dist worksteal
 test-sqlite: setup
-	CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q $(XDIST) -m "not browser and not matrix" $(PYTEST_ARGS)
-	CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q -m browser $(PYTEST_ARGS)
+	@log=$$(mktemp); \
+	CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q -m browser tests/browser $(PYTEST_ARGS) >$$log 2>&1 & browser=$$!; \
+	CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q $(XDIST) -m "not browser and not matrix" $(PYTEST_ARGS); sqlite=$$?; \
+	wait $$browser; status=$$?; echo "--- browser tests (tests/browser, beside the SQLite pass) ---"; cat $$log; rm -f $$log; \
+	exit $$(( sqlite || status ))
 
 test-pg: setup
 	source scripts/pgtmp.sh && trap pgtmp_stop EXIT && pgtmp_start && \
 	  CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q $(XDIST) -m "not browser" $(PYTEST_ARGS)
 
 test-browser: setup system-deps
-	CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q -m browser $(PYTEST_ARGS)
+	CV_VAR_DIR=$$(mktemp -d) $(PY) -m pytest -q -m browser tests/browser $(PYTEST_ARGS)
 
 bench: setup system-deps
 	$(UV) sync --locked --extra dev --group bench -q  # peer scorecard libraries (toad, scorecardpy, optbinning)

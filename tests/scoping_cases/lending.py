@@ -1181,7 +1181,7 @@ def page_validation(m: Matrix) -> None:
     for name, user in m.personas.items():
         client = m.page_clients[name]
         stats = user.is_superuser or bool(m.oracle.grants(user, "view_stats"))
-        missing_path = f"/lending/validation/?region={MISSING_REGION}"
+        missing_path = f"/lending/validation/?region={MISSING_REGION}&year=2026"
         missing = client.get(missing_path)
         visible_regions = m.oracle.regions_for(user, "view")
         for code in m.oracle.regions:

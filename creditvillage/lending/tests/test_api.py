@@ -300,7 +300,9 @@ def test_validation_report(world: World) -> None:
     assert (body["subjects"], body["defaults"], body["previous_year"]) == (6, 2, 2025)
     assert body["auc"] == 1.0
     assert body["ks"] == 1.0
-    assert body["by_grade"]["A"] == {"subjects": 3, "defaults": 2, "default_rate": 0.6667}
+    assert body["by_grade"]["A"] == {"subjects": 3, "defaults": 2, "default_rate": 0.6667, "mean_score": 50.0}
+    assert body["by_grade"]["AAA"]["mean_score"] == 80.0
+    assert body["years"] == [2025, 2026]
     assert body["psi"] is not None
     assert body["psi"] >= 0
     assert (

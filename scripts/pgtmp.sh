@@ -9,7 +9,7 @@ pgtmp_start() {
   _as_pg "$PGBIN/initdb" -D "$PGTMP/data" -U postgres -A trust -E UTF8 \
       --locale=C.UTF-8 --no-sync >"$PGTMP/initdb.log" 2>&1 || { cat "$PGTMP/initdb.log"; return 1; }
   _as_pg "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 \
-      -o "-k $PGTMP -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+      -o "-k $PGTMP -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_wal_size=4GB -c checkpoint_timeout=30min -c max_connections=200" \
       start >/dev/null || { cat "$PGTMP/server.log"; return 1; }
   export PGHOST="$PGTMP" PGPORT=5432 PGUSER=postgres PGDATABASE=postgres
   export CV_DATABASE_URL="postgresql://postgres@/creditvillage?host=$PGTMP"

@@ -136,8 +136,6 @@ def cycle_run(*, actor: Actor, cycle: RatingCycle, job: Job | None = None) -> Ra
     Rating.objects.filter(cycle=cycle, run__isnull=False).exclude(run=run).filter(
         status=RatingStatus.PRELIMINARY
     ).update(status=RatingStatus.SUPERSEDED)
-    # The engine may not know about cycles; the ratings of this run belong to it.
-    Rating.objects.filter(run=run, cycle__isnull=True).update(cycle=cycle)
     audit.record(
         actor=actor,
         action="rating.cycle_run",

@@ -176,12 +176,13 @@ def _token_pattern(tokens: Iterable[str]) -> re.Pattern[str] | None:
 class LeakScanner:
     def __init__(self, oracle: Oracle) -> None:
         self.tokens = {pk: pii_tokens(h) for pk, h in oracle.households.items()}
+        self.patterns = {pk: _token_pattern(tokens) for pk, tokens in self.tokens.items()}
 
     def leaks(self, text: str, hidden: Iterable[int]) -> list[tuple[int, str]]:
         """``(household id, token)`` for personal data of ``hidden`` households found in ``text``."""
         found: list[tuple[int, str]] = []
         for pk in hidden:
-            pattern = _token_pattern(self.tokens[pk])
+            pattern = self.patterns[pk] if pk in self.patterns else _token_pattern(self.tokens[pk])
             if pattern is not None:
                 found += [(pk, m.group()) for m in pattern.finditer(text)]
         return found

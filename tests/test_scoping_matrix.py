@@ -23,6 +23,7 @@ Violations are collected and reported together, so one run shows every leak at o
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -47,7 +49,7 @@ from creditvillage.lending.models import Consent
 from creditvillage.regions.models import Region
 from creditvillage.registry.exports import write_household_export
 from creditvillage.registry.models import Household, Person
-from tests.fixtures import TREE, VILLAGES, World
+from tests.fixtures import TREE, VILLAGES, World, build_world
 from tests.scoping import (
     LeakScanner,
     Oracle,
@@ -141,29 +143,97 @@ def enrich(world: World) -> None:
     Consent.objects.create(household=world.household("341181100201", 0), bank=bank, granted_at=now)
 
 
+@dataclass
+class _Shared:
+    """Rows built once per module and worker: the world (enriched), each persona's API token, the job."""
+
+    world: World
+    tokens: dict[str, str]
+    sessions: dict[str, str]
+    job_pk: int
+    built_at: float
+
+
+@pytest.fixture(scope="module")
+def _matrix_rows(django_db_setup: None, django_db_blocker: Any) -> Iterator[_Shared]:
+    """Build the matrix's rows once for the whole module, inside a transaction rolled back at its end.
+
+    Each test still runs in its own savepoint inside it (pytest-django's ``db`` fixture nests), so
+    whatever a check writes (case seeds, permitted edits, jobs) is gone before the next test, exactly
+    as with a per-test world; only the common rows are not rebuilt ~150 times.
+    """
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            world = build_world()
+            enrich(world)
+            tokens = {name: account_services.token_issue(user=user)[0] for name, user in world.users.items()}
+            sessions = {}
+            for name, user in world.users.items():
+                client = Client()
+                client.force_login(user)
+                sessions[name] = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+            job = Job.objects.create(
+                kind="household_export",
+                created_by=world.users["township_operator"],
+                status=JobStatus.SUCCEEDED,
+                result_file="exports/secret.xlsx",
+                region_code="341502204000",
+            )
+            shared = _Shared(world, tokens, sessions, job.pk, time.monotonic())
+        except BaseException:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            raise
+    yield shared
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+def _fresh(world: World) -> World:
+    """The same rows as new instances, so no in-memory state (grant caches …) crosses tests."""
+    users = {u.pk: u for u in User.objects.filter(pk__in=[u.pk for u in world.users.values()])}
+    households = Household.objects.in_bulk([h.pk for hs in world.households.values() for h in hs])
+    bank, merchant = world.bank, world.merchant
+    assert bank is not None
+    assert merchant is not None
+    return World(
+        regions=Region.objects.in_bulk(list(world.regions)),
+        users={name: users[u.pk] for name, u in world.users.items()},
+        households={code: [households[h.pk] for h in hs] for code, hs in world.households.items()},
+        bank=type(bank).objects.get(pk=bank.pk),
+        merchant=type(merchant).objects.get(pk=merchant.pk),
+    )
+
+
 @pytest.fixture
-def matrix(world: World, settings: Any, tmp_path: Path) -> Matrix:
+def world(_matrix_rows: _Shared, db: None) -> World:
+    """Overrides tests/fixtures.py's ``world`` in this module: the module's shared rows."""
+    return _fresh(_matrix_rows.world)
+
+
+@pytest.fixture
+def matrix(world: World, _matrix_rows: _Shared, settings: Any, tmp_path: Path) -> Matrix:
     settings.MEDIA_ROOT = str(tmp_path)
-    enrich(world)
     personas = dict(world.users)
     api_clients = {}
     page_clients = {}
+    # The module's sessions, while far from the 30-minute idle limit (requests renew them only inside
+    # each test's rolled-back savepoint); on a very slow run, fresh logins.
+    fresh_sessions = time.monotonic() - _matrix_rows.built_at < 15 * 60
     for name, user in personas.items():
-        token, _expires = account_services.token_issue(user=user)
-        api_clients[name] = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        api_clients[name] = Client(HTTP_AUTHORIZATION=f"Bearer {_matrix_rows.tokens[name]}")
         page = Client()
-        page.force_login(user)
+        if fresh_sessions:
+            page.cookies[django_settings.SESSION_COOKIE_NAME] = _matrix_rows.sessions[name]
+        else:
+            page.force_login(user)
         page_clients[name] = page
-    owner = personas["township_operator"]
     (tmp_path / "exports").mkdir()
     (tmp_path / "exports" / "secret.xlsx").write_bytes(b"PK not really a workbook")
-    job = Job.objects.create(
-        kind="household_export",
-        created_by=owner,
-        status=JobStatus.SUCCEEDED,
-        result_file="exports/secret.xlsx",
-        region_code="341502204000",
-    )
+    job = Job.objects.get(pk=_matrix_rows.job_pk)
     oracle = Oracle.load()
     return Matrix(world, oracle, LeakScanner(oracle), personas, api_clients, page_clients, job, tmp_path)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import xlsxwriter
@@ -78,17 +80,13 @@ def test_readings_thresholds() -> None:
     assert "变化显著" in validation.readings({**base, "psi": 0.3})["psi"]
     assert "区分能力强" in validation.readings({**base, "ks": 0.45, "auc": 0.8})["ks"]
     assert "排序能力弱" in validation.readings({**base, "ks": 0.1, "auc": 0.52})["auc"]
-    monotone = {
-        "defaults": 3,
-        "by_grade": {
-            "AAA": {"subjects": 10, "defaults": 0, "default_rate": 0.0, "mean_score": 90},
-            "A": {"subjects": 10, "defaults": 3, "default_rate": 0.3, "mean_score": 60},
-        },
-    }
+    top: dict[str, Any] = {"subjects": 10, "defaults": 0, "default_rate": 0.0, "mean_score": 90}
+    low: dict[str, Any] = {"subjects": 10, "defaults": 3, "default_rate": 0.3, "mean_score": 60}
+    monotone: dict[str, Any] = {"defaults": 3, "by_grade": {"AAA": top, "A": low}}
     got = validation.readings(monotone)
     assert "等级有区分作用" in got["by_grade"]
     assert "仅供参考" in got["sample"]
-    monotone["by_grade"]["AAA"]["default_rate"] = 0.5
+    top["default_rate"] = 0.5
     assert "应复核等级划分" in validation.readings(monotone)["by_grade"]
 
 
@@ -106,7 +104,7 @@ def test_pre_approved_page(world: World, product: CreditProduct) -> None:
     assert "/lending/pre-approved/" in officer.get("/lending/").content.decode()
 
 
-def _sheet(rows: list[tuple[object, ...]]) -> io.BytesIO:
+def _sheet(rows: Sequence[tuple[object, ...]]) -> io.BytesIO:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer)
     sheet = book.add_worksheet()

@@ -53,5 +53,17 @@ def test_demo_lending(settings: Any, tmp_path: Any) -> None:
     share = LossShare.objects.get()
     assert share.loan_id == payout.loan_id
     assert share.guarantor_fen + share.reguarantor_fen + share.bank_fen + share.government_fen == share.loss_fen
+    # The pages show the demo's content to the county administrator.
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.get(username="county_admin"))
+    fund_page = client.get(f"/lending/funds/{fund.pk}/").content.decode()
+    assert "区财政年度注资" in fund_page
+    assert "账实相符" in fund_page
+    compensate_page = client.get(f"/lending/loans/{share.loan_id}/compensate/").content.decode()
+    assert "已登记" in compensate_page
+    assert 'data-field="payout"' in compensate_page
+    assert client.get("/lending/validation/?region=341502204000").status_code == 200
     # Many 周庵村 households have not consented: they have no line.
     assert CreditLine.objects.filter(region_code="341502204201").count() < 100

@@ -76,14 +76,16 @@ def _user(username: str, role: str, region: Region, **subject: Any) -> User:
     return user
 
 
-def build_world(households_per_village: int = 3) -> World:
+def build_world(households_per_village: int | dict[str, int] = 3) -> World:
+    """The tree, households (a number per village, or ``{village code: number}``), bank, merchant, personas."""
     world = World()
     for code, name, level, parent in TREE:
         world.regions[code] = Region.objects.create(code=code, name=name, level=level, parent_id=parent)
     seq = 1
     for village in VILLAGES:
         world.households[village] = []
-        for i in range(households_per_village):
+        count = households_per_village if isinstance(households_per_village, int) else households_per_village[village]
+        for i in range(count):
             household = Household.objects.create(
                 region=world.regions[village],
                 number=f"{village}{i + 1:04d}",

@@ -89,7 +89,43 @@ def build(ctx: DemoContext) -> None:
     if own is not None:
         loan = _apply(ctx, own, 50_000, "芡实种植扩种", as_user=ctx.users["household"])
         loans.loan_recommend(actor=ctx.users["village_operator"], loan=loan, note="该户守信，村两委推荐")
-    _loans_in_every_state(ctx, others, fund)
+    used = _loans_in_every_state(ctx, others, fund)
+    _performing_loans(ctx, [line for line in others if line.pk not in used][:PERFORMING])
+
+
+# Most loans of a credit village are repaid on time: these make the book (and its NPL ratio) look
+# like one, with applications and disbursements spread over the past year.
+PERFORMING = 26
+PURPOSES = ["芡实种植", "生猪养殖", "稻虾共作", "农机购置", "蔬菜大棚", "农家乐经营", "苗木种植", "水产养殖"]
+
+
+def _performing_loans(ctx: DemoContext, lines: list[CreditLine]) -> None:
+    officer = ctx.users["bank_officer"]
+    today = timezone.localdate()
+    for index, line in enumerate(lines):
+        yuan = min(line.limit_fen // 100, (2 + index % 7) * 10_000)  # 20,000–80,000 yuan
+        loan = _apply(ctx, line, yuan, PURPOSES[index % len(PURPOSES)])
+        loans.loan_decide(actor=officer, loan=loan, approve=True, rate_pct=line.max_rate_pct - Decimal("0.3"))
+        start = today - dt.timedelta(days=40 + (index * 37) % 300)
+        loans.loan_disburse(actor=officer, loan=loan, on=start)
+        _backdate(loan, start)
+        for installment in loan.installments.filter(due_on__lt=today).order_by("seq"):
+            loans.repayment_record(
+                actor=officer,
+                loan=loan,
+                amount_fen=installment.principal_fen + installment.interest_fen,
+                paid_on=installment.due_on,
+                reference=f"DEMO-{loan.pk}-{installment.seq}",
+                refresh_overdue=False,  # history: judged once all of it is in, below
+            )
+        loan.refresh_from_db()
+        loans.loan_refresh_overdue(loan=loan, today=today)
+
+
+def _backdate(loan: Loan, disbursed_on: dt.date) -> None:
+    """Demo history: the application came a week before the money (the services stamp 'now')."""
+    applied = timezone.make_aware(dt.datetime.combine(disbursed_on - dt.timedelta(days=7), dt.time(9, 30)))
+    Loan.objects.filter(pk=loan.pk).update(applied_at=applied)
 
 
 def _apply(ctx: DemoContext, line: CreditLine, yuan: int, purpose: str, as_user: Any = None) -> Loan:
@@ -108,7 +144,8 @@ def _apply(ctx: DemoContext, line: CreditLine, yuan: int, purpose: str, as_user:
     )
 
 
-def _loans_in_every_state(ctx: DemoContext, lines: list[CreditLine], fund: RiskFund) -> None:
+def _loans_in_every_state(ctx: DemoContext, lines: list[CreditLine], fund: RiskFund) -> set[int]:
+    """One loan in each state; returns the lines used."""
     officer = ctx.users["bank_officer"]
     today = timezone.localdate()
     plan = [
@@ -126,7 +163,9 @@ def _loans_in_every_state(ctx: DemoContext, lines: list[CreditLine], fund: RiskF
     biggest = max(lines, key=lambda line: (line.limit_fen, -line.pk))
     others = [line for line in lines if line.pk != biggest.pk]
     lines = [*others[:1], biggest, *others[1:]]
+    used: set[int] = set()
     for state, line in zip(plan, lines, strict=False):
+        used.add(line.pk)
         yuan = line.limit_fen // 100 if state == "pending_check" else 30_000
         loan = _apply(ctx, line, min(yuan, line.limit_fen // 100), f"{state} 示例：生猪养殖")
         if state in ("applied", "withdrawn"):
@@ -141,6 +180,7 @@ def _loans_in_every_state(ctx: DemoContext, lines: list[CreditLine], fund: RiskF
             continue
         start = {"disbursed": 20, "overdue": 75, "defaulted": 200, "closed": 60}[state]
         loans.loan_disburse(actor=officer, loan=loan, on=today - dt.timedelta(days=start))
+        _backdate(loan, today - dt.timedelta(days=start))
         if state == "defaulted":
             Loan.objects.filter(pk=loan.pk).update(guaranteed=True)
         loan.refresh_from_db()
@@ -163,3 +203,4 @@ def _loans_in_every_state(ctx: DemoContext, lines: list[CreditLine], fund: RiskF
             risk.fund_compensate(
                 actor=ctx.users.get("county_admin"), fund=fund, loan=loan, reason="违约贷款代偿（示例）"
             )
+    return used

@@ -340,11 +340,15 @@ def repayment_record(
     paid_on: dt.date,
     reference: str,
     source: str = RepaymentSource.WEB,
+    refresh_overdue: bool = True,
 ) -> tuple[Repayment, bool]:
     """Apply a repayment to the schedule (interest first, then principal, oldest first).
 
     Idempotent on the bank's ``reference``: the same reference again returns the stored repayment
     and ``False`` (nothing applied twice). A different amount under a known reference is a 409.
+    ``refresh_overdue=False`` leaves the overdue check to the caller: a batch of historical
+    repayments must be applied whole before the loan is judged as of today, or its first row would
+    find the later instalments unpaid and default a loan that was repaid on time.
     """
     require_lend(actor, loan.bank, loan.region_code)
     reference = reference.strip()[:64]
@@ -413,7 +417,7 @@ def repayment_record(
             raise
         return _same_repayment(known, loan, amount_fen)
     loan.refresh_from_db()
-    if loan.status != LoanStatus.CLOSED:
+    if refresh_overdue and loan.status != LoanStatus.CLOSED:
         loan_refresh_overdue(loan=loan, today=max(paid_on, timezone.localdate()))
     return repayment, True
 

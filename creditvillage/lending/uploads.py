@@ -18,6 +18,7 @@ from creditvillage.core.money import yuan_to_fen
 from creditvillage.core.scope import Actor
 from creditvillage.lending import loans, selectors
 from creditvillage.lending.access import require_any_lend
+from creditvillage.lending.models import Loan, LoanStatus
 
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
@@ -28,11 +29,19 @@ def apply_repayments(*, actor: Actor | None, rows: list[dict[str, Any]], source:
     require_any_lend(actor)
     applied = duplicates = 0
     problems: list[dict[str, Any]] = []
+    parsed: list[tuple[int, dict[str, Any], dt.date]] = []
     for number, row in enumerate(rows[:MAX_ROWS], start=1):
+        try:
+            parsed.append((number, row, _date(row["paid_on"])))
+        except (KeyError, TypeError, ValueError):
+            problems.append({"row": number, "code": "invalid_row", "message": _("该行数据不完整或格式不正确")})
+    # Oldest first, and each loan judged overdue or not only once all its rows are in (see
+    # repayment_record): a file of last year's monthly repayments must not default a punctual loan.
+    touched: dict[int, Loan] = {}
+    for number, row, paid_on in sorted(parsed, key=lambda item: (item[2], item[0])):
         try:
             loan = selectors.access_loan(actor, int(row["loan_id"]))
             amount = yuan_to_fen(row["amount_yuan"])
-            paid_on = _date(row["paid_on"])
             _rep, new = loans.repayment_record(
                 actor=actor,
                 loan=loan,
@@ -40,6 +49,7 @@ def apply_repayments(*, actor: Actor | None, rows: list[dict[str, Any]], source:
                 paid_on=paid_on,
                 reference=str(row["reference"]),
                 source=source,
+                refresh_overdue=False,
             )
         except DomainError as exc:
             problems.append({"row": number, "code": exc.code, "message": exc.message})
@@ -47,10 +57,16 @@ def apply_repayments(*, actor: Actor | None, rows: list[dict[str, Any]], source:
         except (KeyError, TypeError, ValueError):
             problems.append({"row": number, "code": "invalid_row", "message": _("该行数据不完整或格式不正确")})
             continue
+        touched[loan.pk] = loan
         if new:
             applied += 1
         else:
             duplicates += 1
+    for loan in touched.values():
+        loan.refresh_from_db()
+        if loan.status in (LoanStatus.DISBURSED, LoanStatus.OVERDUE):
+            loans.loan_refresh_overdue(loan=loan)
+    problems.sort(key=lambda problem: problem["row"])
     if len(rows) > MAX_ROWS:
         problems.append({"row": MAX_ROWS + 1, "code": "too_many_rows", "message": _("一次最多 5000 行")})
     return {"applied": applied, "duplicates": duplicates, "errors": problems}

@@ -215,3 +215,49 @@ def test_nightly_pass_counts_running_loans(world: World, product: CreditProduct)
     _disbursed(world, product, timezone.localdate() - dt.timedelta(days=200))
     assert loans.loans_refresh_overdue() == 1
     assert Loan.objects.get().status == "defaulted"
+
+
+def test_a_file_of_past_monthly_repayments_does_not_default_a_punctual_loan(
+    world: World, product: CreditProduct
+) -> None:
+    """The bank uploads last months' repayments in one file (any row order): the loan was never late."""
+    from creditvillage.lending.uploads import apply_repayments
+
+    officer = world.users["bank_officer"]
+    start = timezone.localdate() - dt.timedelta(days=200)
+    loan = _disbursed(world, product, start)
+    due = list(loan.installments.filter(due_on__lt=timezone.localdate()).order_by("seq"))
+    assert len(due) >= 6
+    rows = [
+        {
+            "loan_id": loan.pk,
+            "amount_yuan": str(Decimal(i.principal_fen + i.interest_fen) / 100),
+            "paid_on": i.due_on.isoformat(),
+            "reference": f"M-{i.seq}",
+        }
+        for i in reversed(due)  # newest first: the upload sorts by date
+    ]
+    rows.append({"loan_id": loan.pk, "amount_yuan": "1", "paid_on": "not a date", "reference": "M-x"})
+    result = apply_repayments(actor=officer, rows=rows, source="upload")
+    assert (result["applied"], result["duplicates"]) == (len(due), 0)
+    assert [e["row"] for e in result["errors"]] == [len(due) + 1]
+    loan.refresh_from_db()
+    assert (loan.status, loan.overdue_days) == ("disbursed", 0)
+    assert not RatingFeedback.objects.exists()
+    paid = list(loan.installments.filter(seq__lte=len(due)).order_by("seq").values_list("paid_on", flat=True))
+    assert paid == [i.due_on for i in due]  # each instalment paid on its own due date
+
+
+def test_an_upload_still_finds_a_loan_late_when_it_is(world: World, product: CreditProduct) -> None:
+    from creditvillage.lending.uploads import apply_repayments
+
+    officer = world.users["bank_officer"]
+    loan = _disbursed(world, product, timezone.localdate() - dt.timedelta(days=200))
+    first = loan.installments.order_by("seq").first()
+    assert first is not None
+    row = {"loan_id": loan.pk, "amount_yuan": str(Decimal(first.principal_fen + first.interest_fen) / 100)}
+    apply_repayments(
+        actor=officer, rows=[{**row, "paid_on": first.due_on.isoformat(), "reference": "M-1"}], source="upload"
+    )
+    loan.refresh_from_db()
+    assert loan.status == "defaulted"  # the second instalment is more than 90 days past due

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +20,7 @@ from creditvillage.accounts.http import AuthedRequest
 from creditvillage.accounts.roles import Action
 from creditvillage.core.errors import DomainError, NotFound
 from creditvillage.core.errors import PermissionDenied as DomainPermissionDenied
-from creditvillage.core.money import fen_to_yuan, yuan_to_fen
+from creditvillage.core.money import fen_to_yuan, format_yuan, yuan_to_fen
 from creditvillage.core.scope import access
 from creditvillage.lending import loans, risk, selectors, services, uploads, validation
 from creditvillage.lending.access import household_grant, is_bank_officer, may_recommend, require_lend
@@ -37,6 +38,7 @@ from creditvillage.lending.forms import (
     ValidationForm,
 )
 from creditvillage.lending.models import Bank, LoanStatus
+from creditvillage.regions.models import Region
 from creditvillage.registry.models import Household
 
 
@@ -70,24 +72,27 @@ def home(request: AuthedRequest) -> HttpResponse:
     if officer:
         context["products"] = list(selectors.own_products(actor=user))
         context["villages"] = _grant_villages(user)
+        context["grant_townships"] = _grant_villages(user, ("township",))
     if officer or party or own is None:
         context["pipeline"] = list(selectors.loans(actor=user).exclude(status=LoanStatus.WITHDRAWN)[:50])
         context["counts"] = selectors.pipeline_counts(actor=user)
         lines = selectors.lines(actor=user)
         context["figures"] = selectors.lending_figures(lines, selectors.loans(actor=user))
-        context["grants"] = list(selectors.village_grants(actor=user)[:10])
+        context["grants"] = grants = [g for g in selectors.village_grants(actor=user)[:20] if g.lines_created][:10]
+        names = dict(Region.objects.filter(code__in={g.region_code for g in grants}).values_list("code", "name"))
+        for g in grants:
+            g.region_name = names.get(g.region_code, "")
     return render(request, "lending/home.html", context)
 
 
-def _grant_villages(user: Any) -> list[Any]:
-    """Villages an officer may grant in: in its scope and its bank's service area."""
+def _grant_villages(user: Any, levels: tuple[str, ...] = ("village",)) -> list[Any]:
+    """Regions of these levels an officer may grant in: in its scope and its bank's service area."""
     from creditvillage.lending.access import bank_grants
-    from creditvillage.regions.models import Region
 
     grants = bank_grants(user)
     banks = {b.pk: b for b in Bank.objects.filter(pk__in={g.bank_id for g in grants}).prefetch_related("regions")}
     out = []
-    for region in Region.objects.visible_to(user).filter(level="village").order_by("code")[:200]:
+    for region in Region.objects.visible_to(user).filter(level__in=levels).order_by("code")[:200]:
         if any(region.code.startswith(g.prefix) and _serves(banks.get(g.bank_id or 0), region.code) for g in grants):
             out.append(region)
     return out
@@ -115,17 +120,54 @@ def product_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def grant_preview(request: AuthedRequest, pk: int, code: str) -> HttpResponse:
-    """整村授信: GET shows the preview (count, total, list); POST grants (the same list)."""
+    """整村授信: GET shows the preview (count, total, list); POST grants (the same list).
+
+    For a village, one grant; for a township or county, one grant per village in one act
+    (``region_grant``), previewed village by village.
+    """
     try:
         product = selectors.access_product(request.user, pk)
+        region = Region.objects.filter(code=code).first() if len(code) == 12 and code.isdigit() else None
+        # Anything but a township or county takes the village path, whose checks answer a missing
+        # or out-of-scope code exactly as before (permission first, then 404).
+        whole_village = region is None or region.level not in ("township", "county")
         if request.method == "POST":
-            grant, _preview = services.village_grant(actor=request.user, product=product, region_code=code)
-            messages.success(request, _("整村授信完成：新增 %(n)s 户授信。") % {"n": grant.lines_created})
-            return redirect("lending:grant-print", grant.pk)
-        preview = services.village_grant_preview(actor=request.user, product=product, region_code=code)
+            if whole_village:
+                grant, _preview = services.village_grant(actor=request.user, product=product, region_code=code)
+                messages.success(request, _("整村授信完成：新增 %(n)s 户授信。") % {"n": grant.lines_created})
+                return redirect("lending:grant-print", grant.pk)
+            grants = services.region_grant(actor=request.user, product=product, region_code=code)
+            messages.success(
+                request,
+                _("整村授信完成：%(v)s 个村，新增 %(n)s 户授信，合计 %(total)s。")
+                % {
+                    "v": sum(1 for g in grants if g.lines_created),
+                    "n": sum(g.lines_created for g in grants),
+                    "total": format_yuan(sum(g.total_fen for g in grants)),
+                },
+            )
+            return redirect(reverse("lending:home") + "#grants")
+        if whole_village:
+            preview = services.village_grant_preview(actor=request.user, product=product, region_code=code)
+        else:
+            preview = services.region_grant_preview(actor=request.user, product=product, region_code=code)
     except DomainError as exc:
         raise _domain(exc) from exc
-    return render(request, "lending/grant_preview.html", {"product": product, "preview": preview, "code": code})
+    context: dict[str, Any] = {"product": product, "preview": preview, "code": code, "region": region}
+    if not whole_village:
+        names = dict(
+            Region.objects.filter(code__in={c.region_code for c in preview.candidates}).values_list("code", "name")
+        )
+        per_village: dict[str, dict[str, Any]] = {}
+        for c in preview.candidates:
+            row = per_village.setdefault(
+                c.region_code,
+                {"code": c.region_code, "name": names.get(c.region_code, c.region_code), "count": 0, "total_fen": 0},
+            )
+            row["count"] += 1
+            row["total_fen"] += c.limit_fen
+        context["per_village"] = sorted(per_village.values(), key=lambda row: row["code"])
+    return render(request, "lending/grant_preview.html", context)
 
 
 @login_required

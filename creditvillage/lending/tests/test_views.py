@@ -132,3 +132,30 @@ def test_loan_page_out_of_scope_is_404(world: World, product: CreditProduct) -> 
     )
     loans.loan_withdraw(actor=world.users["household"], loan=loan)
     assert Loan.objects.get(pk=loan.pk).status == "withdrawn"
+
+
+def test_a_township_grant_previews_per_village_then_grants_each_village(world: World, product: CreditProduct) -> None:
+    from creditvillage.lending.models import VillageGrant
+
+    for household in world.households[ZHOUAN]:
+        rate(household, "AA")
+    client = page(world.users["bank_officer"])
+    home = client.get("/lending/").content.decode()
+    assert f"/lending/products/{product.pk}/grant/341502204000/" in home  # 横塘岗乡（全乡各村）
+    preview = client.get(f"/lending/products/{product.pk}/grant/341502204000/").content.decode()
+    assert 'data-preview-count="1"' in preview
+    table = preview.split('data-testid="per-village"')[1].split("</table>")[0]
+    assert "周庵村" in table
+    assert "300,000.00 元" in table  # AA household line under the tianchang preset
+    done = client.post(f"/lending/products/{product.pk}/grant/341502204000/")
+    assert done.status_code == 302
+    assert done["Location"] == "/lending/#grants"
+    assert CreditLine.objects.count() == 1
+    grants = VillageGrant.objects.filter(lines_created__gt=0)
+    assert [(g.region_code, g.lines_created) for g in grants] == [(ZHOUAN, 1)]
+    assert "周庵村 · 芡实贷" in client.get("/lending/").content.decode()
+    # Granting again creates nothing more.
+    client.post(f"/lending/products/{product.pk}/grant/341502204000/")
+    assert CreditLine.objects.count() == 1
+    # Another township's code: like a missing region.
+    assert client.get(f"/lending/products/{product.pk}/grant/341181100000/").status_code == 404

@@ -581,7 +581,9 @@ def validation_page(request: AuthedRequest) -> HttpResponse:
     regions = region_choices(user, selected=code)
     form = ValidationForm(request.GET or None, regions=regions)
     if not code and regions:
-        form = ValidationForm(initial={"region": regions[0].code}, regions=regions)
+        # Opened from the menu: show the report for the user's first region at once.
+        code = regions[0].code
+        form = ValidationForm(initial={"region": code}, regions=regions)
     context: dict[str, Any] = {"form": form, "report": None, "years": []}
     if code:
         try:

@@ -78,6 +78,11 @@ def test_township_reopens_a_round_and_views_evidence(page: Page, site: World, ur
     page.locator(f'[data-household="{own.pk}"] [data-testid="evidence-link"]').click()
     expect(page.get_by_test_id("evidence-photo")).to_have_count(3)
     expect(page.get_by_test_id("evidence")).to_contain_text("入户核实家庭和睦")
+    for img in page.locator("[data-testid=evidence] img").all():
+        img.scroll_into_view_if_needed()  # thumbnails load lazily
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=evidence] img')].every(i => i.complete && i.naturalWidth)"
+    )
     loaded = page.locator("[data-testid=evidence] img").evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
     assert loaded == [640, 640, 640]  # served through Django and decoded by the browser
     screenshot(page, "civility-evidence-desktop")

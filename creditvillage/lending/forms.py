@@ -58,6 +58,16 @@ class DepositForm(forms.Form):
     reason = forms.CharField(label=_("资金来源或说明"), max_length=200)
 
 
+class FundTermsForm(forms.Form):
+    ratio = forms.DecimalField(label=_("补偿比例（%）"), min_value=0, max_value=100, max_digits=5, decimal_places=2)
+    cap = forms.DecimalField(label=_("单笔补偿上限（元）"), **YUAN_FIELD)
+    reason = forms.CharField(label=_("原因或依据文件"), max_length=200)
+
+
+class FundCreateForm(FundTermsForm):
+    name = forms.CharField(label=_("名称"), max_length=100, required=False)
+
+
 class CompensateForm(forms.Form):
     reason = forms.CharField(label=_("代偿说明"), max_length=200, required=False)
 

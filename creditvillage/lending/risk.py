@@ -47,6 +47,18 @@ def may_administer(actor: Actor | None, fund: RiskFund) -> bool:
     return bool(actor.is_superuser or can(actor, Action.CONFIGURE, fund))
 
 
+def administers_county(actor: Actor | None, county_code: str) -> bool:
+    """``configure`` over the whole county (a grant at the county or above, for no bank or household)."""
+    if actor is None or not actor.is_authenticated:
+        return False
+    if actor.is_superuser:
+        return True
+    return any(
+        len(g.prefix) <= 6 and county_code.startswith(g.prefix) and g.household_id is None and g.bank_id is None
+        for g in actor.grants_for(Action.CONFIGURE)
+    )
+
+
 def _require_fund_admin(actor: Actor | None, fund: RiskFund) -> None:
     """``None`` is the system (demo, scheduled jobs). Someone who may see the fund but not run it
     gets 403; anyone else the same 404 as for a missing fund."""
@@ -196,3 +208,72 @@ def fund_ledger_ok(fund: RiskFund) -> bool:
     """The ledger invariant: the balance equals the sum of the movements."""
     total = FundMovement.objects.filter(fund=fund).aggregate(total=Sum("amount_fen"))["total"] or 0
     return bool(total == RiskFund.objects.get(pk=fund.pk).balance_fen)
+
+
+def _check_terms(ratio_pct: Decimal, cap_fen: int) -> None:
+    errors: dict[str, list[str]] = {}
+    if not Decimal(0) < ratio_pct <= Decimal(100):
+        errors["ratio"] = [_("补偿比例须大于 0、不超过 100%")]
+    if cap_fen <= 0:
+        errors["cap"] = [_("单笔补偿上限须大于 0")]
+    if errors:
+        raise ValidationFailed(_("请检查填写的内容"), {"fields": errors})
+
+
+def fund_create(
+    *, actor: Actor | None, county_code: str, name: str, ratio_pct: Decimal, cap_fen: int, reason: str
+) -> RiskFund:
+    """设立: a county's fund, by its administrators (``configure`` over the county); one per county."""
+    from creditvillage.regions.models import Region
+
+    county = Region.objects.filter(code=county_code, level="county").first()
+    if county is None:
+        raise NotFound()
+    if actor is not None and not administers_county(actor, county.code):
+        raise NotFound()
+    _check_terms(ratio_pct, cap_fen)
+    name = (name or "").strip()[:100] or _("%(county)s信用贷款风险补偿金") % {"county": county.name}
+    with transaction.atomic():
+        if RiskFund.objects.select_for_update().filter(region=county).exists():
+            raise Conflict("fund_exists", _("该县（区）已设立风险补偿金"))
+        fund = RiskFund.objects.create(
+            region=county, name=name, compensation_ratio_pct=ratio_pct, per_loan_cap_fen=cap_fen
+        )
+        audit.record(
+            actor=actor,
+            action="lending.fund_created",
+            target=fund,
+            region_code=county.code,
+            changes={"compensation_ratio_pct": [None, str(ratio_pct)], "per_loan_cap_fen": [None, cap_fen]},
+            reason=reason,
+        )
+    return fund
+
+
+def fund_set_terms(*, actor: Actor | None, fund: RiskFund, ratio_pct: Decimal, cap_fen: int, reason: str) -> RiskFund:
+    """调整: the compensation ratio and per-loan cap, by the county's administrators, audited old → new.
+    Payouts already made keep the terms they were computed with (the ledger is never rewritten)."""
+    _require_fund_admin(actor, fund)
+    _check_terms(ratio_pct, cap_fen)
+    if not (reason or "").strip():
+        raise ValidationFailed(_("请填写调整原因"), {"fields": {"reason": [_("请填写调整原因")]}})
+    with transaction.atomic():
+        locked = RiskFund.objects.select_for_update().get(pk=fund.pk)
+        changes: dict[str, list[object]] = {}
+        if locked.compensation_ratio_pct != ratio_pct:
+            changes["compensation_ratio_pct"] = [str(locked.compensation_ratio_pct), str(ratio_pct)]
+        if locked.per_loan_cap_fen != cap_fen:
+            changes["per_loan_cap_fen"] = [locked.per_loan_cap_fen, cap_fen]
+        if not changes:
+            return locked
+        RiskFund.objects.filter(pk=fund.pk).update(compensation_ratio_pct=ratio_pct, per_loan_cap_fen=cap_fen)
+        audit.record(
+            actor=actor,
+            action="lending.fund_terms_changed",
+            target=locked,
+            region_code=locked.region_id,
+            changes=changes,
+            reason=reason,
+        )
+    fund.refresh_from_db()
+    return fund

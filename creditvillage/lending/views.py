@@ -30,6 +30,8 @@ from creditvillage.lending.forms import (
     ConsentForm,
     DecisionForm,
     DepositForm,
+    FundCreateForm,
+    FundTermsForm,
     LossShareForm,
     PaperConsentForm,
     RecommendForm,
@@ -418,7 +420,40 @@ def funds(request: AuthedRequest) -> HttpResponse:
     """The risk compensation funds the user may see (usually one: the county's)."""
     _require_fund_viewer(request.user)
     rows = list(selectors.funds(actor=request.user))
-    return render(request, "lending/funds.html", {"funds": rows})
+    # A county administrator whose county has no fund yet may set one up here (设立).
+    counties = [c for c in _administered_counties(request.user) if all(f.region_id != c.code for f in rows)]
+    form = FundCreateForm(request.POST or None, initial={"ratio": 50, "cap": 500_000})
+    if request.method == "POST":
+        if not counties:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                fund = risk.fund_create(
+                    actor=request.user,
+                    county_code=counties[0].code,
+                    name=form.cleaned_data["name"],
+                    ratio_pct=form.cleaned_data["ratio"],
+                    cap_fen=yuan_to_fen(form.cleaned_data["cap"]),
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("风险补偿金已设立，可以注资。"))
+                return redirect("lending:fund", fund.pk)
+    context = {"funds": rows, "create_county": counties[0] if counties else None, "create_form": form}
+    return render(request, "lending/funds.html", context)
+
+
+def _administered_counties(user: Any) -> list[Region]:
+    """Counties the user administers (``configure`` over the whole county)."""
+    if not user.is_authenticated:
+        return []
+    prefixes = {g.prefix for g in user.grants_for(Action.CONFIGURE) if len(g.prefix) <= 6}
+    if not prefixes and not user.is_superuser:
+        return []
+    counties = Region.objects.visible_to(user).filter(level="county").order_by("code")[:50]
+    return [c for c in counties if risk.administers_county(user, c.code)]
 
 
 @login_required
@@ -431,13 +466,34 @@ def fund_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     page = Paginator(selectors.fund_ledger(actor=request.user, fund=fund), LEDGER_PAGE).get_page(
         request.GET.get("page")
     )
+    may_admin = risk.may_administer(request.user, fund)
+    initial = {"ratio": fund.compensation_ratio_pct, "cap": fen_to_yuan(fund.per_loan_cap_fen)}
+    terms = FundTermsForm(request.POST or None, initial=initial)
+    if request.method == "POST":  # 调整补偿比例与单笔上限 (the county's administrators)
+        if not may_admin:
+            raise PermissionDenied
+        if terms.is_valid():
+            try:
+                risk.fund_set_terms(
+                    actor=request.user,
+                    fund=fund,
+                    ratio_pct=terms.cleaned_data["ratio"],
+                    cap_fen=yuan_to_fen(terms.cleaned_data["cap"]),
+                    reason=terms.cleaned_data["reason"],
+                )
+            except DomainError as exc:
+                terms.add_error(None, exc.message)
+            else:
+                messages.success(request, _("补偿比例与单笔上限已调整。"))
+                return redirect("lending:fund", fund.pk)
     context = {
         "fund": fund,
         "page": page,
         "ledger_ok": risk.fund_ledger_ok(fund),
-        "may_admin": risk.may_administer(request.user, fund),
+        "may_admin": may_admin,
         "bank_view": is_bank_officer(request.user) and not request.user.is_superuser,
         "form": DepositForm(),
+        "terms_form": terms,
         "shares": list(selectors.loss_shares(actor=request.user)[:10]),
     }
     return render(request, "lending/fund_detail.html", context)

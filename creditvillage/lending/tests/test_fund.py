@@ -321,3 +321,61 @@ def test_ledger_paginates(world: World, fund: RiskFund) -> None:
     assert first.count("data-movement=") == 20
     assert second.count("data-movement=") == 6
     assert "第 2 / 2 页" in second
+
+
+# --- setting up a fund and changing its terms ----------------------------------------------------
+
+
+def test_the_county_administrator_sets_up_the_fund_then_changes_its_terms(world: World) -> None:
+    from decimal import Decimal
+
+    admin = page(world, "admin")
+    listing = admin.get("/lending/funds/").content.decode()
+    assert 'id="fund-create"' in listing  # 金安区 has no fund yet
+    assert 'id="fund-create"' not in page(world, "township_operator").get("/lending/funds/").content.decode()
+    refused = admin.post("/lending/funds/", {"ratio": "120", "cap": "500000", "reason": "区政府文件"})
+    assert refused.status_code == 200
+    assert not RiskFund.objects.exists()
+    created = admin.post("/lending/funds/", {"ratio": "50", "cap": "500000", "reason": "金政〔2026〕8号"})
+    fund = RiskFund.objects.get()
+    assert created["Location"] == f"/lending/funds/{fund.pk}/"
+    assert (fund.region_id, fund.compensation_ratio_pct, fund.per_loan_cap_fen) == ("341502000000", 50, 50_000_000)
+    assert fund.name == "金安区信用贷款风险补偿金"
+    with pytest.raises(DomainError) as twice:
+        risk.fund_create(
+            actor=world.users["admin"],
+            county_code="341502000000",
+            name="",
+            ratio_pct=Decimal(50),
+            cap_fen=1,
+            reason="x",
+        )
+    assert twice.value.code == "fund_exists"
+    assert 'id="fund-create"' not in admin.get("/lending/funds/").content.decode()
+
+    # Terms: the administrator changes them with a reason, audited old → new; others may not.
+    assert (
+        page(world, "township_operator")
+        .post(f"/lending/funds/{fund.pk}/", {"ratio": "80", "cap": "1", "reason": "x"})
+        .status_code
+        == 403
+    )
+    assert (
+        page(world, "other_township_operator")
+        .post(f"/lending/funds/{fund.pk}/", {"ratio": "80", "cap": "1", "reason": "x"})
+        .status_code
+        == 404
+    )
+    done = admin.post(f"/lending/funds/{fund.pk}/", {"ratio": "60", "cap": "300000", "reason": "金政〔2026〕19号"})
+    assert done.status_code == 302
+    fund.refresh_from_db()
+    assert (fund.compensation_ratio_pct, fund.per_loan_cap_fen) == (60, 30_000_000)
+    event = AuditEvent.objects.get(action="lending.fund_terms_changed")
+    assert event.changes == {"compensation_ratio_pct": ["50.00", "60"], "per_loan_cap_fen": [50_000_000, 30_000_000]}
+    assert event.reason == "金政〔2026〕19号"
+    assert AuditEvent.objects.filter(action="lending.fund_created").count() == 1
+    # The same terms again change nothing and audit nothing.
+    risk.fund_set_terms(
+        actor=world.users["admin"], fund=fund, ratio_pct=Decimal(60), cap_fen=30_000_000, reason="重复提交"
+    )
+    assert AuditEvent.objects.filter(action="lending.fund_terms_changed").count() == 1

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from creditvillage.accounts.roles import Action
 from creditvillage.core.scope import Actor, code_range, significant_prefix
 from creditvillage.lending import selectors as lending_selectors
-from creditvillage.lending.models import CreditLine, LineStatus, Loan, LoanStatus
+from creditvillage.lending.models import CreditLine, LineStatus, Loan
 from creditvillage.regions.models import Region
 from creditvillage.regions.selectors import access_region, region_children, root_regions
 from creditvillage.registry.choices import ArchiveStatus
@@ -91,8 +91,8 @@ def children_overview(*, actor: Actor | None, regions: list[Any]) -> dict[str, d
 def children_lending(*, actor: Actor | None, regions: list[Any]) -> dict[str, dict[str, int]]:
     """Credit granted and used, loans outstanding and NPL (fen) per child region, in two grouped queries.
 
-    The same rules as ``lending.selectors.lending_figures`` (live lines; running loans; NPL = defaulted
-    or more than 90 days overdue), counted over what the actor's ``view_stats`` reaches.
+    The rules of ``lending.selectors.lending_figures`` (live lines; ``RUNNING_LOANS``; ``NPL_Q``),
+    counted over what the actor's ``view_stats`` reaches.
     """
     if not regions:
         return {}
@@ -109,15 +109,14 @@ def children_lending(*, actor: Actor | None, regions: list[Any]) -> dict[str, di
         .values("region_code")
         .annotate(granted=Sum("limit_fen"), used=Sum("used_fen"))
     )
-    running = (LoanStatus.DISBURSED, LoanStatus.OVERDUE, LoanStatus.DEFAULTED)
     loans = (
         Loan.objects.visible_to(actor, Action.VIEW_STATS)
-        .filter(region_code__gte=lo, region_code__lte=hi, status__in=running)
+        .filter(region_code__gte=lo, region_code__lte=hi, status__in=lending_selectors.RUNNING_LOANS)
         .order_by()
         .values("region_code")
         .annotate(
             outstanding=Sum("principal_outstanding_fen"),
-            npl=Sum("principal_outstanding_fen", filter=Q(status=LoanStatus.DEFAULTED) | Q(overdue_days__gt=90)),
+            npl=Sum("principal_outstanding_fen", filter=lending_selectors.NPL_Q),
         )
     )
     for row in lines:

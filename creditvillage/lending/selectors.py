@@ -177,13 +177,17 @@ def party_regions(*, actor: Actor | None) -> list[str]:
     return [g.prefix for g in village_party_grants(actor)]
 
 
+# The figures' rules, shared by the overview and the per-region breakdown (dashboards): loans still
+# owing money, and non-performing ones (defaulted, or more than 90 days overdue).
+RUNNING_LOANS = (LoanStatus.DISBURSED, LoanStatus.OVERDUE, LoanStatus.DEFAULTED)
+NPL_Q = Q(status=LoanStatus.DEFAULTED) | Q(overdue_days__gt=90)
+
+
 def lending_figures(lines_qs: Any, loans_qs: Any) -> dict[str, int]:
     """Credit granted and used, loans outstanding, NPL (fen and counts) over the given querysets."""
     live = lines_qs.exclude(status=LineStatus.CLOSED).aggregate(granted=Sum("limit_fen"), used=Sum("used_fen"))
-    running = (LoanStatus.DISBURSED, LoanStatus.OVERDUE, LoanStatus.DEFAULTED)
-    outstanding = loans_qs.filter(status__in=running).aggregate(
-        total=Sum("principal_outstanding_fen"),
-        npl=Sum("principal_outstanding_fen", filter=Q(status=LoanStatus.DEFAULTED) | Q(overdue_days__gt=90)),
+    outstanding = loans_qs.filter(status__in=RUNNING_LOANS).aggregate(
+        total=Sum("principal_outstanding_fen"), npl=Sum("principal_outstanding_fen", filter=NPL_Q)
     )
     return {
         "credit_granted_fen": live["granted"] or 0,
